@@ -1,0 +1,223 @@
+//! `pad train`: the training loop with progress, metrics, image grids and resumable checkpoints.
+
+use super::{DeviceArg, ensure_dir, parse_dataset, parse_variant, pictures};
+use indicatif::{ProgressBar, ProgressStyle};
+use pad::Error;
+use pad::data::Dataset;
+use pad::data::source::DatasetSpec;
+use pad::readback::block_on;
+use pad::train::checkpoint::{self, write_atomic};
+use pad::train::metrics::LossMean;
+use pad::train::{EpochRecord, Losses, StepSemantics, TrainConfig, Trainer, Variant};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const CHECKPOINT: &str = "checkpoint.padckpt";
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// mnist | fashion (bundled), or cifar10:PATH | svhn:PATH | idx:PATH | bundle:PATH (a folder of
+    /// official files or a single training file).
+    #[arg(long, value_parser = parse_dataset, default_value = "mnist")]
+    dataset: DatasetSpec,
+    /// pad | no-nrem | no-rem | no-memory-mix | wake-only
+    #[arg(long, value_parser = parse_variant, default_value = "pad")]
+    variant: Variant,
+    /// Train until this many epochs are done (counting those of a resumed checkpoint).
+    #[arg(long, default_value_t = 5)]
+    epochs: usize,
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Adam learning rate of E and G.
+    #[arg(long, default_value_t = 2e-4)]
+    lr: f64,
+    /// Latent size n_z.
+    #[arg(long, default_value_t = 256)]
+    latent: usize,
+    /// Output folder: metrics.csv, grids/, checkpoint.padckpt.
+    #[arg(long)]
+    out: PathBuf,
+    /// Use only the first N training images.
+    #[arg(long)]
+    train_limit: Option<usize>,
+    /// Test split file (overrides the one found next to the dataset).
+    #[arg(long)]
+    test: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceArg,
+    /// Continue the checkpoint in --out instead of starting afresh.
+    #[arg(long)]
+    resume: bool,
+    /// Adam steps for parameters a phase gave no gradient: zero-filled (PyTorch 1.x, the published
+    /// runs) or skip-missing (PyTorch ≥ 2).
+    #[arg(long, value_enum, default_value = "zero-filled")]
+    step_semantics: SemanticsArg,
+    /// Run the linear probes every N epochs (0: never).
+    #[arg(long, default_value_t = 1)]
+    probe_every: usize,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SemanticsArg {
+    ZeroFilled,
+    SkipMissing,
+}
+
+/// The dataset of a run, with --train-limit applied and checked against the batch size (D10).
+pub fn load_data(spec: &DatasetSpec, test: Option<&Path>, limit: Option<usize>, batch: usize) -> Result<Dataset, Error> {
+    let mut data = spec.load(test)?;
+    if let Some(n) = limit {
+        data = data.limit_train(n);
+    }
+    if data.train.len() < batch {
+        return Err(Error::Config(format!("{} training images are fewer than one batch of {batch}", data.train.len())));
+    }
+    Ok(data)
+}
+
+fn start(args: &TrainArgs, data: &Dataset, device: &burn::tensor::Device) -> Result<(Trainer, Vec<EpochRecord>), Error> {
+    let path = args.out.join(CHECKPOINT);
+    if args.resume {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(format!("--resume: cannot read {}", path.display()), e))?;
+        let (trainer, header) = checkpoint::from_bytes(&bytes, device)?;
+        if header.channels != data.channels() {
+            return Err(Error::Checkpoint(format!(
+                "{} was trained on {}-channel images ({}), but {} has {} channels",
+                path.display(),
+                header.channels,
+                header.dataset,
+                data.name,
+                data.channels()
+            )));
+        }
+        eprintln!("resuming {} ({}, {} epochs done) from {}", header.config.variant.label(), header.dataset, header.epoch, path.display());
+        return Ok((trainer, header.history));
+    }
+    if path.exists() {
+        return Err(Error::Config(format!(
+            "{} already holds a checkpoint: pass --resume to continue it, or choose another --out",
+            args.out.display()
+        )));
+    }
+    let config = TrainConfig {
+        variant: args.variant,
+        batch_size: args.batch,
+        learning_rate: args.lr,
+        seed: args.seed,
+        latent: args.latent,
+        step_semantics: match args.step_semantics {
+            SemanticsArg::ZeroFilled => StepSemantics::ZeroFilled,
+            SemanticsArg::SkipMissing => StepSemantics::SkipMissing,
+        },
+    };
+    Ok((Trainer::new(config, data.channels(), device)?, Vec::new()))
+}
+
+fn write_metrics(path: &Path, history: &[EpochRecord]) -> Result<(), Error> {
+    let opt = |v: Option<f32>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+    let mut s = format!("epoch,iterations,{},probe_official,probe_official_all,probe_stable,seconds\n", Losses::<f32>::NAMES.join(","));
+    for r in history {
+        let l = r.losses.clone().to_array().map(|v| format!("{v:.6}"));
+        s += &format!("{},{},{},{},{},{},{:.2}\n", r.epoch, r.iterations, l.join(","), opt(r.probe_official), opt(r.probe_official_all), opt(r.probe_stable), r.seconds);
+    }
+    write_atomic(path, s.as_bytes())
+}
+
+pub fn run(args: TrainArgs) -> Result<(), Error> {
+    if args.batch < 2 {
+        return Err(Error::Config(format!("--batch must be at least 2 (got {})", args.batch)));
+    }
+    let device = args.device.init()?;
+    let data = load_data(&args.dataset, args.test.as_deref(), args.train_limit, args.batch)?;
+    ensure_dir(&args.out)?;
+    let (mut trainer, mut history) = start(&args, &data, &device)?;
+    let batch = trainer.config().batch_size;
+    if data.train.len() < batch {
+        return Err(Error::Config(format!("{} training images are fewer than one batch of {batch}", data.train.len())));
+    }
+    let per_epoch = data.train.len() / batch;
+    let first = trainer.epochs_done();
+    if first >= args.epochs {
+        eprintln!("{} epochs already done; nothing to train (raise --epochs)", first);
+        return Ok(());
+    }
+    eprintln!(
+        "{} on {}: {} training / {} test images, batch {batch}, {per_epoch} iterations per epoch, device {:?}",
+        trainer.config().variant.label(),
+        data.name,
+        data.train.len(),
+        data.test.len(),
+        args.device
+    );
+    let bar = ProgressBar::new(((args.epochs - first) * per_epoch) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} epoch {prefix} [{bar:30}] {pos}/{len} it · {per_sec} · eta {eta} · {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let grids = args.out.join("grids");
+    ensure_dir(&grids)?;
+    for epoch in first + 1..=args.epochs {
+        bar.set_prefix(format!("{epoch}/{}", args.epochs));
+        let started = Instant::now();
+        let order = trainer.begin_epoch(data.train.len());
+        let mut mean = LossMean::default();
+        let mut last = None;
+        for (i, idx) in order.chunks_exact(batch).enumerate() {
+            let out = trainer.iteration(data.train.batch(idx, &device))?;
+            let l = block_on(out.losses.read())?;
+            if !l.is_finite() {
+                bar.abandon();
+                return Err(Error::Config(format!(
+                    "training diverged at epoch {epoch}, iteration {} (a loss is NaN or infinite); the last checkpoint in {} is kept — try a smaller --lr",
+                    i + 1,
+                    args.out.display()
+                )));
+            }
+            mean.add(&l);
+            bar.set_message(format!("L_img {:.4} L_NREM {:.4} L_fake {:.3}", l.img, l.nrem, l.fake));
+            bar.inc(1);
+            last = Some(out.images);
+        }
+        trainer.end_epoch();
+        let mut record = EpochRecord {
+            epoch,
+            iterations: per_epoch,
+            losses: mean.mean(),
+            probe_official: None,
+            probe_official_all: None,
+            probe_stable: None,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        if args.probe_every > 0 && epoch % args.probe_every == 0 && !data.test.is_empty() {
+            bar.set_message("linear probes…");
+            let (report, _, _) = block_on(pad::eval::probe_report(&trainer.encoder(), &data, trainer.config().seed, &device))?;
+            record.probe_official = report.official.per_batch;
+            record.probe_official_all = Some(report.official.all);
+            record.probe_stable = Some(report.stable.all);
+        }
+        if let Some(images) = last {
+            pictures::save_phase_grids(&images, &grids, epoch)?;
+        }
+        bar.println(format!(
+            "epoch {epoch}: L_img {:.4} L_KL {:.4} L_real {:.4} L_NREM {:.4} L_fake {:.4} | probe official {} stable {} | {:.1}s",
+            record.losses.img,
+            record.losses.kl,
+            record.losses.real,
+            record.losses.nrem,
+            record.losses.fake,
+            record.probe_official.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or("-".into()),
+            record.probe_stable.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or("-".into()),
+            record.seconds
+        ));
+        history.push(record);
+        let bytes = block_on(checkpoint::to_bytes(&trainer, &data.name, &data.classes, &history))?;
+        write_atomic(&args.out.join(CHECKPOINT), &bytes)?;
+        write_metrics(&args.out.join("metrics.csv"), &history)?;
+    }
+    bar.finish_and_clear();
+    eprintln!("done: {} (metrics.csv, grids/, {CHECKPOINT})", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! PAD — Perturbed and Adversarial Dreaming (Deperrois et al., eLife 2022; arXiv 2109.04261).
+//!
+//! One model core over Burn's runtime [`Device`](burn::tensor::Device), shared by the native CLI
+//! (`pad`), the browser app and the tests:
+//! - [`model`]: the encoder/discriminator `E` and the generator `G` (spec §1);
+//! - [`sleep`]: the three brain states — Wake, NREM (perturbed dreaming), REM (adversarial
+//!   dreaming) — with occlusion and the hippocampal memory (spec §3);
+//! - [`train`]: the trainer, variants, optimizer semantics and checkpoints;
+//! - [`eval`]: linear probes, occlusion robustness, latent organisation (spec §6);
+//! - [`data`]: readers for the official dataset files and the bundled subsets.
+
+pub mod data;
+pub mod eval;
+pub mod model;
+pub mod readback;
+pub mod sleep;
+pub mod train;
+
+/// Every failure the core reports to a user: a message that says what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A setting that cannot work (batch size, learning rate, shapes…).
+    #[error("invalid setting: {0}")]
+    Config(String),
+    /// A data file that cannot be read as what it claims to be.
+    #[error("{0}")]
+    Data(String),
+    /// A checkpoint that cannot be loaded into this model.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+    /// The compute device failed (lost GPU, out of memory…).
+    #[error("device error: {0}")]
+    Device(String),
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+}
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+}

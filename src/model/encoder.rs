@@ -1,0 +1,62 @@
+//! Encoder/discriminator `E` (spec §1.1; `network.py::Discriminator`).
+
+use super::{Init, ModelShape};
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+use burn::tensor::activation::{leaky_relu, sigmoid};
+use rand::Rng;
+
+const SLOPE: f64 = 0.2;
+
+/// Shared conv trunk (conv1–3) with two heads on the conv3 output: `E_z` (conv4, linear) gives the
+/// latent `z`, `E_d` (dis, sigmoid) says "real" or "dreamed".
+#[derive(Module, Debug)]
+pub struct Encoder {
+    pub conv1: Conv2d,
+    pub conv2: Conv2d,
+    pub conv3: Conv2d,
+    /// `E_z`: 256×4×4 → n_z×1×1, no activation.
+    pub conv4: Conv2d,
+    /// `E_d`: 256×4×4 → 1×1×1, then sigmoid. Reads conv3's output, not z.
+    pub dis: Conv2d,
+}
+
+/// Both heads of one encoder pass.
+pub struct EncoderOutput {
+    /// Latent `z`, shape (B, n_z).
+    pub z: Tensor<2>,
+    /// Discriminator output `d ∈ (0, 1)`, shape (B,).
+    pub d: Tensor<1>,
+}
+
+impl Encoder {
+    pub fn new<R: Rng>(shape: ModelShape, init: &mut Init<'_, R>) -> Self {
+        Self {
+            conv1: init.conv(shape.channels, 64, 2, 1),
+            conv2: init.conv(64, 128, 2, 1),
+            conv3: init.conv(128, 256, 2, 1),
+            conv4: init.conv(256, shape.latent, 2, 0),
+            dis: init.conv(256, 1, 2, 0),
+        }
+    }
+
+    /// conv1–3 with LeakyReLU(0.2): (B, C, 32, 32) → (B, 256, 4, 4).
+    fn trunk(&self, x: Tensor<4>) -> Tensor<4> {
+        let h = leaky_relu(self.conv1.forward(x), SLOPE); // (B, 64, 16, 16)
+        let h = leaky_relu(self.conv2.forward(h), SLOPE); // (B, 128, 8, 8)
+        leaky_relu(self.conv3.forward(h), SLOPE) // (B, 256, 4, 4)
+    }
+
+    /// Both heads.
+    pub fn forward(&self, x: Tensor<4>) -> EncoderOutput {
+        let h = self.trunk(x);
+        let z = self.conv4.forward(h.clone()).flatten::<2>(1, 3); // (B, n_z)
+        let d = sigmoid(self.dis.forward(h)).flatten::<1>(0, 3); // (B,)
+        EncoderOutput { z, d }
+    }
+
+    /// Only the latent head (evaluation, NREM): skips the discriminator conv.
+    pub fn latent(&self, x: Tensor<4>) -> Tensor<2> {
+        self.conv4.forward(self.trunk(x)).flatten::<2>(1, 3)
+    }
+}

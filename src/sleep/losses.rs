@@ -1,0 +1,31 @@
+//! The loss functions of spec §3.2, with the official code's reductions and PyTorch semantics.
+
+use burn::prelude::*;
+
+/// PyTorch's `BCELoss` clamps each log term at −100 (decision D4).
+const LOG_FLOOR: f64 = -100.0;
+
+/// `nn.MSELoss()`: mean over all elements (not the paper's per-sample sum, spec §8.1).
+pub fn mse<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Tensor<1> {
+    (a - b).square().mean()
+}
+
+/// Batch KL term (spec eq. 4): mean_j[(σ_j² + μ_j²)/2 − log σ_j − 1/2] with the batch mean μ and
+/// the unbiased (N−1) batch std σ of each latent dimension. Needs a batch of at least 2 (D10).
+pub fn kl_batch(z: Tensor<2>) -> Tensor<1> {
+    let (var, mean) = z.var_mean(0); // (1, n_z) each, var unbiased
+    let log_std = var.clone().log().mul_scalar(0.5);
+    ((var + mean.square()).mul_scalar(0.5) - log_std)
+        .sub_scalar(0.5)
+        .mean()
+}
+
+/// BCE against the label "real" (1): −mean(log d).
+pub fn bce_real(d: Tensor<1>) -> Tensor<1> {
+    d.log().clamp_min(LOG_FLOOR).mean().neg()
+}
+
+/// BCE against the label "dreamed" (0): −mean(log(1 − d)).
+pub fn bce_fake(d: Tensor<1>) -> Tensor<1> {
+    d.neg().add_scalar(1.0).log().clamp_min(LOG_FLOOR).mean().neg()
+}

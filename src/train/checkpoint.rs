@@ -1,0 +1,253 @@
+//! The checkpoint format, shared by the CLI and the browser: a burnpack container (Burn's record
+//! store) holding
+//! - metadata `pad`: a JSON [`CheckpointHeader`] (format version, config, variant, image shape,
+//!   epoch, metrics history, dataset);
+//! - tensors `encoder.<path>` and `generator.<path>` (the weights, f32);
+//! - tensors `adam.<net>.<path>.m1|m2` and scalars `adam.<net>.<path>.time` (the Adam state of
+//!   every parameter that has had a gradient, so training resumes exactly).
+//!
+//! Parameters are read back with one async transaction, so saving never reads synchronously from
+//! a GPU; loading only uploads, onto whatever device the caller names.
+
+use super::optimizer::MomentState;
+use super::{EpochRecord, TrainConfig, Trainer};
+use crate::Error;
+use crate::model::ModelShape;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::prelude::*;
+use burn::tensor::Transaction;
+use burn_pack::{Bytes, DType, Reader, Scalar, Writer};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+pub const FORMAT: &str = "pad-checkpoint";
+pub const VERSION: u32 = 1;
+const META_KEY: &str = "pad";
+
+/// Everything about a checkpoint that is not a tensor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointHeader {
+    pub format: String,
+    pub version: u32,
+    pub config: TrainConfig,
+    pub channels: usize,
+    pub latent: usize,
+    pub image_side: usize,
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Name of the dataset it was trained on, and its class names.
+    pub dataset: String,
+    pub classes: Vec<String>,
+    pub history: Vec<EpochRecord>,
+}
+
+/// Collects (name, tensor) pairs of a module's float parameters, with their paths.
+struct Collect<'a> {
+    prefix: &'a str,
+    path: Vec<String>,
+    out: Vec<(String, Tensor<1>, Vec<usize>)>,
+}
+
+impl ModuleVisitor for Collect<'_> {
+    fn enter_module(&mut self, name: &str, _: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _: &str, _: &str) {
+        self.path.pop();
+    }
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let t = param.val().inner();
+        let shape = t.dims().to_vec();
+        let n: usize = shape.iter().product();
+        self.out.push((format!("{}.{}", self.prefix, self.path.join(".")), t.reshape([n]), shape));
+    }
+}
+
+fn params<M: Module>(prefix: &str, m: &M) -> Vec<(String, Tensor<1>, Vec<usize>)> {
+    let mut c = Collect { prefix, path: Vec::new(), out: Vec::new() };
+    m.visit(&mut c);
+    c.out
+}
+
+fn f32_bytes(v: &[f32]) -> Bytes {
+    Bytes::from_bytes_vec(v.iter().flat_map(|x| x.to_le_bytes()).collect())
+}
+
+/// Serialise a trainer (async: reads every tensor back in one transaction).
+pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], history: &[EpochRecord]) -> Result<Vec<u8>, Error> {
+    let mut named: Vec<(String, Tensor<1>, Vec<usize>)> = params("encoder", &trainer.encoder);
+    named.extend(params("generator", &trainer.generator));
+    let mut scalars = Vec::new();
+    for (net, opt) in [("encoder", &trainer.opt_e), ("generator", &trainer.opt_g)] {
+        for (path, s) in opt.state() {
+            let key = format!("adam.{net}.{path}");
+            let n = s.moment_1.dims()[0];
+            named.push((format!("{key}.m1"), s.moment_1.clone(), vec![n]));
+            named.push((format!("{key}.m2"), s.moment_2.clone(), vec![n]));
+            scalars.push((format!("{key}.time"), s.time));
+        }
+    }
+    let mut tx = Transaction::default();
+    for (_, t, _) in &named {
+        tx = tx.register(t.clone());
+    }
+    let data = tx.execute_async().await.map_err(|e| Error::Device(format!("{e:?}")))?;
+    let mut tensors = Vec::with_capacity(named.len());
+    for ((name, _, shape), d) in named.into_iter().zip(data) {
+        let v = d.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::Device(format!("{e:?}")))?;
+        tensors.push(burn_pack::Tensor::new(name, DType::F32, shape, None, f32_bytes(&v)));
+    }
+    let shape = trainer.shape();
+    let header = CheckpointHeader {
+        format: FORMAT.into(),
+        version: VERSION,
+        config: trainer.config().clone(),
+        channels: shape.channels,
+        latent: shape.latent,
+        image_side: ModelShape::SIDE,
+        epoch: trainer.epochs_done(),
+        dataset: dataset.into(),
+        classes: classes.to_vec(),
+        history: history.to_vec(),
+    };
+    let json = serde_json::to_string(&header).map_err(|e| Error::Checkpoint(e.to_string()))?;
+    let mut w = Writer::new(tensors).with_metadata(META_KEY, &json);
+    for (k, t) in scalars {
+        w = w.with_scalar(&k, Scalar::from(t as u64));
+    }
+    let bytes = w.into_bytes().map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))?;
+    Ok(bytes.to_vec())
+}
+
+/// Read only the header of a checkpoint, checking its format and version.
+pub fn read_header(bytes: &[u8]) -> Result<CheckpointHeader, Error> {
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint ({e})")))?;
+    header_of(&reader)
+}
+
+fn header_of(reader: &Reader) -> Result<CheckpointHeader, Error> {
+    let json = reader.metadata().get(META_KEY).ok_or_else(|| Error::Checkpoint("not a PAD checkpoint (a burnpack file without PAD metadata)".into()))?;
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::Checkpoint(format!("unreadable header ({e})")))?;
+    if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(Error::Checkpoint("not a PAD checkpoint".into()));
+    }
+    match v.get("version").and_then(|f| f.as_u64()) {
+        Some(x) if x == VERSION as u64 => {}
+        Some(x) => return Err(Error::Checkpoint(format!("format version {x} is not supported by this program (it reads version {VERSION})"))),
+        None => return Err(Error::Checkpoint("header has no format version".into())),
+    }
+    let h: CheckpointHeader = serde_json::from_value(v).map_err(|e| Error::Checkpoint(format!("unreadable header ({e})")))?;
+    h.config.validate().map_err(|e| Error::Checkpoint(e.to_string()))?;
+    if h.image_side != ModelShape::SIDE || !(h.channels == 1 || h.channels == 3) || h.latent != h.config.latent {
+        return Err(Error::Checkpoint(format!("unsupported model shape {}×{}×{} with latent {}", h.channels, h.image_side, h.image_side, h.latent)));
+    }
+    Ok(h)
+}
+
+/// Puts stored values into a module's parameters, checking every name and shape.
+struct Load<'a> {
+    prefix: &'a str,
+    path: Vec<String>,
+    tensors: &'a HashMap<String, (Vec<usize>, Vec<f32>)>,
+    error: Option<Error>,
+}
+
+impl ModuleMapper for Load<'_> {
+    fn enter_module(&mut self, name: &str, _: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _: &str, _: &str) {
+        self.path.pop();
+    }
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let name = format!("{}.{}", self.prefix, self.path.join("."));
+        let dims = param.val().dims().to_vec();
+        match self.tensors.get(&name) {
+            Some((shape, v)) if *shape == dims => param.map(|t| {
+                let device = t.device();
+                let new = Tensor::<D>::from_data(TensorData::new(v.clone(), shape.clone()), &device);
+                if t.is_require_grad() { new.require_grad() } else { new }
+            }),
+            Some((shape, _)) => {
+                self.error.get_or_insert(Error::Checkpoint(format!("'{name}' has shape {shape:?}, the model needs {dims:?}")));
+                param
+            }
+            None => {
+                self.error.get_or_insert(Error::Checkpoint(format!("'{name}' is missing")));
+                param
+            }
+        }
+    }
+}
+
+fn load_into<M: Module>(prefix: &str, m: M, tensors: &HashMap<String, (Vec<usize>, Vec<f32>)>) -> Result<M, Error> {
+    let mut l = Load { prefix, path: Vec::new(), tensors, error: None };
+    let m = m.map(&mut l);
+    match l.error {
+        Some(e) => Err(e),
+        None => Ok(m),
+    }
+}
+
+/// Rebuild a trainer from checkpoint bytes on `device`. Nothing is changed on failure: the caller
+/// keeps whatever model it had.
+pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointHeader), Error> {
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint or corrupt ({e})")))?;
+    let header = header_of(&reader)?;
+    let scalars = reader.scalars().clone();
+    let mut tensors = HashMap::new();
+    for t in reader.into_tensors().map_err(|e| Error::Checkpoint(format!("corrupt tensor data ({e})")))? {
+        if t.dtype != DType::F32 {
+            return Err(Error::Checkpoint(format!("tensor '{}' is not f32", t.name)));
+        }
+        let shape: Vec<usize> = t.shape.iter().copied().collect();
+        let raw = t.to_bytes().map_err(|e| Error::Checkpoint(format!("corrupt tensor '{}' ({e})", t.name)))?;
+        if raw.len() != shape.iter().product::<usize>() * 4 {
+            return Err(Error::Checkpoint(format!("tensor '{}' holds {} bytes for shape {shape:?}", t.name, raw.len())));
+        }
+        let v: Vec<f32> = raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        if v.iter().any(|x| !x.is_finite()) {
+            return Err(Error::Checkpoint(format!("tensor '{}' holds NaN or infinite values", t.name)));
+        }
+        tensors.insert(t.name.clone(), (shape, v));
+    }
+    let mut trainer = Trainer::new(header.config.clone(), header.channels, device)?;
+    trainer.encoder = load_into("encoder", trainer.encoder.clone(), &tensors)?;
+    trainer.generator = load_into("generator", trainer.generator.clone(), &tensors)?;
+    let inner = trainer.device().clone();
+    for (net, opt) in [("encoder", &mut trainer.opt_e), ("generator", &mut trainer.opt_g)] {
+        let mut state = BTreeMap::new();
+        let prefix = format!("adam.{net}.");
+        for (key, value) in scalars.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k, v))) {
+            let Some(path) = key.strip_suffix(".time") else { continue };
+            let time = u64::try_from(*value).map_err(|_| Error::Checkpoint(format!("bad step count for {path}")))? as usize;
+            let moment = |m: &str| -> Result<Tensor<1>, Error> {
+                let (shape, v) = tensors.get(&format!("{prefix}{path}.{m}")).ok_or_else(|| Error::Checkpoint(format!("Adam state of '{path}' is incomplete")))?;
+                Ok(Tensor::from_data(TensorData::new(v.clone(), shape.clone()), &inner))
+            };
+            state.insert(path.to_string(), MomentState { time, moment_1: moment("m1")?, moment_2: moment("m2")?, max_moment_2: None });
+        }
+        opt.set_state(state);
+    }
+    trainer.epoch = header.epoch;
+    Ok((trainer, header))
+}
+
+/// Write a file atomically: a temporary file in the same folder, flushed, then renamed over the
+/// destination, so a crash never leaves a half-written checkpoint.
+#[cfg(not(target_family = "wasm"))]
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("checkpoint")));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("cannot write {}", path.display()), e)
+    })
+}

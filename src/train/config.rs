@@ -1,0 +1,131 @@
+//! Training settings: the paper's conditions (spec §5) and the run's hyper-parameters.
+
+use super::optimizer::StepSemantics;
+use crate::sleep::memory::RemInput;
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The conditions of the paper's ablation table (spec §5, Appendix 1—table 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// Full PAD: Wake, NREM and REM.
+    Pad,
+    /// NREM weight 0 (its optimizer step still runs, spec §8.9).
+    NoNrem,
+    /// REM off; wake latent noise std 0.5 and NREM weight 0.5 (decision D3).
+    NoRem,
+    /// REM driven by the current memory alone, no noise (decision D5).
+    NoMemoryMix,
+    /// Wake alone, with wake latent noise std 0.5 (D3).
+    WakeOnly,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 5] = [Variant::Pad, Variant::NoNrem, Variant::NoRem, Variant::NoMemoryMix, Variant::WakeOnly];
+
+    /// The command-line / URL name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Pad => "pad",
+            Variant::NoNrem => "no-nrem",
+            Variant::NoRem => "no-rem",
+            Variant::NoMemoryMix => "no-memory-mix",
+            Variant::WakeOnly => "wake-only",
+        }
+    }
+
+    /// The paper's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Variant::Pad => "PAD",
+            Variant::NoNrem => "w/o NREM",
+            Variant::NoRem => "w/o REM",
+            Variant::NoMemoryMix => "w/o memory mix",
+            Variant::WakeOnly => "Wake only",
+        }
+    }
+
+    /// Phase weights and inputs of this condition (spec §5 table).
+    pub fn weights(self) -> PhaseWeights {
+        let pad = PhaseWeights { wake: 1.0, nrem: 1.0, rem: 1.0, wake_noise_std: 0.0, rem_input: RemInput::MemoryMix };
+        match self {
+            Variant::Pad => pad,
+            Variant::NoNrem => PhaseWeights { nrem: 0.0, ..pad },
+            Variant::NoRem => PhaseWeights { nrem: 0.5, rem: 0.0, wake_noise_std: 0.5, ..pad },
+            Variant::NoMemoryMix => PhaseWeights { rem_input: RemInput::SingleMemory, ..pad },
+            Variant::WakeOnly => PhaseWeights { nrem: 0.0, rem: 0.0, wake_noise_std: 0.5, ..pad },
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Variant::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| {
+            let names: Vec<_> = Variant::ALL.iter().map(|v| v.name()).collect();
+            Error::Config(format!("unknown variant '{s}': expected one of {}", names.join(", ")))
+        })
+    }
+}
+
+/// W, N, R of the official code (`--W --N --R`) plus the condition-specific inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseWeights {
+    /// W: weight of L_img in Wake.
+    pub wake: f32,
+    /// N: weight of L_NREM.
+    pub nrem: f32,
+    /// R: REM on (> 0) or off; also gates L_real in Wake (spec §8.3).
+    pub rem: f32,
+    /// Std of the Gaussian noise added to z as G's input in Wake (`--epsilon`).
+    pub wake_noise_std: f32,
+    pub rem_input: RemInput,
+}
+
+/// Everything that defines a training run apart from the data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub variant: Variant,
+    /// Mini-batch size (64 in the paper; at least 2 for the batch KL term, D10).
+    pub batch_size: usize,
+    /// Adam learning rate of both optimizers (2e-4).
+    pub learning_rate: f64,
+    pub seed: u64,
+    /// Latent size n_z (256).
+    pub latent: usize,
+    pub step_semantics: StepSemantics,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self { variant: Variant::Pad, batch_size: 64, learning_rate: 2e-4, seed: 0, latent: 256, step_semantics: StepSemantics::ZeroFilled }
+    }
+}
+
+impl TrainConfig {
+    /// Refuse settings the model cannot train with, with a message that says why.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.batch_size < 2 {
+            return Err(Error::Config(format!(
+                "batch size must be at least 2 (the KL term needs a batch standard deviation), got {}",
+                self.batch_size
+            )));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
+            return Err(Error::Config(format!("learning rate must be a number in (0, 1], got {}", self.learning_rate)));
+        }
+        if !(1..=4096).contains(&self.latent) {
+            return Err(Error::Config(format!("latent size must be between 1 and 4096, got {}", self.latent)));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,224 @@
+//! The [`Trainer`]: one PAD iteration at a time, in the official order and with the official
+//! optimizer-step pattern (E steps 3×, G 2× per iteration; spec §3.3).
+
+use super::config::TrainConfig;
+use super::metrics::Losses;
+use super::optimizer::PhaseOptimizer;
+use super::rng::{Stream, stream};
+use crate::model::{Encoder, Generator, Init, ModelShape};
+use crate::sleep::{Hippocampus, Occlusion, Phase, nrem, rem, wake};
+use crate::Error;
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// What one iteration produced: its losses and the images of each phase, on the plain device.
+pub struct IterationOutput {
+    pub losses: Losses<Tensor<1>>,
+    pub images: PhaseImages,
+}
+
+/// The pictures of one iteration, each (B, C, 32, 32) in [−1, 1].
+#[derive(Clone)]
+pub struct PhaseImages {
+    /// Wake's real input batch.
+    pub input: Tensor<4>,
+    /// Wake's reconstructions G(E_z(x)).
+    pub reconstruction: Tensor<4>,
+    /// NREM's occluded dreams G(z)·ω.
+    pub nrem_dream: Tensor<4>,
+    /// REM's dreams G(z_mix).
+    pub rem_dream: Tensor<4>,
+}
+
+pub struct Trainer {
+    config: TrainConfig,
+    shape: ModelShape,
+    /// Plain device (inputs, memory, evaluation).
+    device: Device,
+    pub(crate) encoder: Encoder,
+    pub(crate) generator: Generator,
+    pub(crate) opt_e: PhaseOptimizer,
+    pub(crate) opt_g: PhaseOptimizer,
+    memory: Hippocampus,
+    /// Epochs completed.
+    pub(crate) epoch: usize,
+    /// Iteration index within the current epoch.
+    iteration: usize,
+    rng: ChaCha8Rng,
+}
+
+impl Trainer {
+    /// A fresh network initialised from `config.seed` on `device` (a plain device; autodiff is
+    /// added here).
+    pub fn new(config: TrainConfig, channels: usize, device: &Device) -> Result<Self, Error> {
+        config.validate()?;
+        if !(channels == 1 || channels == 3) {
+            return Err(Error::Config(format!("images must have 1 or 3 channels, got {channels}")));
+        }
+        let shape = ModelShape::new(channels, config.latent);
+        let device = device.clone().inner();
+        let train_device = device.clone().autodiff();
+        let mut rng = stream(config.seed, Stream::Init, 0);
+        let mut init = Init { rng: &mut rng, device: &train_device };
+        let encoder = Encoder::new(shape, &mut init);
+        let generator = Generator::new(shape, &mut init);
+        let opt = || PhaseOptimizer::new(config.learning_rate, config.step_semantics);
+        Ok(Self {
+            opt_e: opt(),
+            opt_g: opt(),
+            rng: stream(config.seed, Stream::Phases, 0),
+            config,
+            shape,
+            device,
+            encoder,
+            generator,
+            memory: Hippocampus::default(),
+            epoch: 0,
+            iteration: 0,
+        })
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    pub fn shape(&self) -> ModelShape {
+        self.shape
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Epochs completed so far.
+    pub fn epochs_done(&self) -> usize {
+        self.epoch
+    }
+
+    /// The encoder without autodiff, for evaluation.
+    pub fn encoder(&self) -> Encoder {
+        self.encoder.valid()
+    }
+
+    /// The generator without autodiff, for dreaming on demand.
+    pub fn generator(&self) -> Generator {
+        self.generator.valid()
+    }
+
+    /// Start the next epoch: returns the order in which to visit `n` training images
+    /// (shuffled, seeded by the run's seed and the epoch number).
+    pub fn begin_epoch(&mut self, n: usize) -> Vec<usize> {
+        let epoch = self.epoch as u64;
+        self.iteration = 0;
+        self.rng = stream(self.config.seed, Stream::Phases, epoch);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut stream(self.config.seed, Stream::Shuffle, epoch));
+        order
+    }
+
+    /// Mark the current epoch as completed.
+    pub fn end_epoch(&mut self) {
+        self.epoch += 1;
+    }
+
+    fn normal(&mut self, rows: usize, std: f32) -> Tensor<2> {
+        let n = self.shape.latent;
+        let v: Vec<f32> = (0..rows * n)
+            .map(|_| {
+                let s: f64 = StandardNormal.sample(&mut self.rng);
+                std * s as f32
+            })
+            .collect();
+        Tensor::from_data(TensorData::new(v, [rows, n]), &self.device)
+    }
+
+    /// One PAD iteration on the real batch `x` (B, C, 32, 32) in [−1, 1] on the plain device.
+    pub fn iteration(&mut self, x: Tensor<4>) -> Result<IterationOutput, Error> {
+        self.iteration_observed(x, &mut |_, _| {})
+    }
+
+    /// [`Self::iteration`], calling `observe` after each phase's updates with that phase's main
+    /// loss (benchmarks read it to time the phases).
+    pub fn iteration_observed(&mut self, x: Tensor<4>, observe: &mut dyn FnMut(Phase, &Tensor<1>)) -> Result<IterationOutput, Error> {
+        let [b, c, h, w] = x.dims();
+        if b < 2 || c != self.shape.channels || h != ModelShape::SIDE || w != ModelShape::SIDE {
+            return Err(Error::Config(format!(
+                "batch of shape {b}×{c}×{h}×{w} does not fit a model for ≥2×{}×32×32",
+                self.shape.channels
+            )));
+        }
+        let weights = self.config.variant.weights();
+
+        // ---------- Wake: E and G learn; the latents are stored ----------
+        let noise = (weights.wake_noise_std > 0.0).then(|| self.normal(b, weights.wake_noise_std));
+        let pass = wake::wake(&self.encoder, &self.generator, x.clone(), noise, &weights);
+        self.memory.store(pass.z);
+        let mut grads = pass.objective.backward();
+        let ge = GradientsParams::from_module(&mut grads, &self.encoder);
+        let gg = GradientsParams::from_module(&mut grads, &self.generator);
+        self.step_encoder(ge);
+        self.step_generator(gg);
+        let reconstruction = pass.reconstruction.detach().inner();
+        observe(Phase::Wake, &pass.l_img);
+
+        // ---------- NREM: only E learns, from an occluded dream of the memory ----------
+        let occlusion = Occlusion::draw_nrem(&mut self.rng);
+        let mask = occlusion.mask(ModelShape::SIDE, &mut self.rng);
+        let mask = Tensor::<4>::from_data(TensorData::new(mask, [1, 1, ModelShape::SIDE, ModelShape::SIDE]), &self.device);
+        let memory = self.memory.current().expect("stored in Wake");
+        let ge = if weights.nrem > 0.0 {
+            let pass = nrem::nrem(&self.encoder, &self.generator, memory, mask);
+            let mut grads = pass.l_nrem.clone().mul_scalar(weights.nrem).backward();
+            (pass.l_nrem, pass.dream, GradientsParams::from_module(&mut grads, &self.encoder))
+        } else {
+            // Still computed for the logs; `optimizerD.step()` still runs (spec §8.9).
+            let pass = nrem::nrem(&self.encoder.valid(), &self.generator, memory, mask);
+            (pass.l_nrem, pass.dream, GradientsParams::new())
+        };
+        let (l_nrem, nrem_dream, ge) = ge;
+        self.step_encoder(ge);
+        observe(Phase::Nrem, &l_nrem);
+
+        // ---------- REM: E_d learns "fake", G the reversed gradient ----------
+        let eps = self.normal(b, 1.0);
+        let z_mix = self.memory.rem_latent(weights.rem_input, eps, self.iteration == 0);
+        let (l_fake, rem_dream) = if weights.rem > 0.0 {
+            let pass = rem::rem(&self.encoder, &self.generator, z_mix);
+            let mut grads = pass.l_fake.backward();
+            let ge = GradientsParams::from_module(&mut grads, &self.encoder);
+            let gg = rem::reverse_gradients(GradientsParams::from_module(&mut grads, &self.generator), &self.generator);
+            self.step_encoder(ge);
+            self.step_generator(gg);
+            (pass.l_fake, pass.dream)
+        } else {
+            let pass = rem::rem(&self.encoder.valid(), &self.generator.valid(), z_mix);
+            (pass.l_fake, pass.dream)
+        };
+        observe(Phase::Rem, &l_fake);
+        self.memory.consolidate();
+        self.iteration += 1;
+
+        let plain = |t: Tensor<1>| t.detach().inner();
+        Ok(IterationOutput {
+            losses: Losses {
+                img: plain(pass.l_img),
+                kl: plain(pass.l_kl),
+                real: plain(pass.l_real),
+                nrem: plain(l_nrem),
+                fake: plain(l_fake),
+            },
+            images: PhaseImages { input: x, reconstruction, nrem_dream, rem_dream: rem_dream.detach().inner() },
+        })
+    }
+
+    fn step_encoder(&mut self, grads: GradientsParams) {
+        self.encoder = self.opt_e.step(self.encoder.clone(), grads);
+    }
+
+    fn step_generator(&mut self, grads: GradientsParams) {
+        self.generator = self.opt_g.step(self.generator.clone(), grads);
+    }
+}

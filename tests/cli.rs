@@ -1,0 +1,87 @@
+//! The `pad` binary end to end: a tiny training run, resume, evaluation, and clear errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pad(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pad")).args(args).output().expect("pad runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn train(out: &Path, extra: &[&str]) -> Output {
+    let o = out.to_str().unwrap();
+    let mut args = vec!["train", "--dataset", "mnist", "--train-limit", "128", "--batch", "32", "--epochs", "1", "--out", o];
+    args.extend_from_slice(extra);
+    pad(&args)
+}
+
+#[test]
+fn train_resume_and_eval_write_their_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = train(&out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["metrics.csv", "checkpoint.padckpt", "grids/epoch_001_input.png", "grids/epoch_001_reconstruction.png", "grids/epoch_001_nrem.png", "grids/epoch_001_rem.png"] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(csv.starts_with("epoch,iterations,L_img,L_KL,L_real,L_NREM,L_fake,probe_official,probe_official_all,probe_stable"));
+    assert_eq!(csv.lines().count(), 2);
+
+    // Without --resume an existing checkpoint is never overwritten.
+    let o = train(&out, &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+
+    // --resume continues to epoch 2 and keeps the history.
+    let o = train(&out, &["--resume", "--epochs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    assert!(csv.lines().nth(2).unwrap().starts_with("2,4,"));
+
+    let eval = dir.path().join("eval");
+    let ck = out.join("checkpoint.padckpt");
+    let o = pad(&["eval", "--checkpoint", ck.to_str().unwrap(), "--dataset", "mnist", "--train-limit", "256", "--samples", "20", "--out", eval.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let curve = std::fs::read_to_string(eval.join("occlusion.csv")).unwrap();
+    assert_eq!(curve.lines().count(), 12, "header + 11 occlusion levels");
+    for f in ["occlusion.png", "latent.csv", "pca.csv", "pca.png"] {
+        assert!(eval.join(f).is_file(), "missing {f}");
+    }
+}
+
+#[test]
+fn bad_input_gives_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--batch", "1"], "at least 2"),
+        (vec!["--train-limit", "10"], "fewer than one batch"),
+        (vec!["--lr", "NaN"], "learning rate"),
+        (vec!["--variant", "dreamless"], "unknown variant"),
+        (vec!["--dataset", "cifar10:/nonexistent"], "/nonexistent"),
+        (vec!["--dataset", "svhn"], "needs a path"),
+        (vec!["--resume"], "--resume: cannot read"),
+    ];
+    for (extra, expect) in cases {
+        let o = train(&out, &extra);
+        assert!(!o.status.success(), "{extra:?} must fail");
+        assert!(stderr(&o).contains(expect), "{extra:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{extra:?} panicked: {}", stderr(&o));
+    }
+    // A corrupt checkpoint is refused, not half-read.
+    let bad = dir.path().join("bad.padckpt");
+    std::fs::write(&bad, b"garbage").unwrap();
+    let o = pad(&["eval", "--checkpoint", bad.to_str().unwrap(), "--out", dir.path().join("e").to_str().unwrap()]);
+    assert!(!o.status.success() && stderr(&o).contains("not a PAD checkpoint"), "{}", stderr(&o));
+    // A truncated CIFAR-10 file.
+    let cifar = dir.path().join("data_batch_1.bin");
+    std::fs::write(&cifar, vec![0u8; 3073 * 2 + 10]).unwrap();
+    let arg = format!("cifar10:{}", cifar.display());
+    let o = pad(&["train", "--dataset", &arg, "--out", out.to_str().unwrap()]);
+    assert!(stderr(&o).contains("not a whole number of 3073-byte CIFAR-10 records"), "{}", stderr(&o));
+}
