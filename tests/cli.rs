@@ -11,9 +11,16 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `pad train` on a tiny bundled-MNIST setting; `extra` flags replace the defaults they name.
 fn train(out: &Path, extra: &[&str]) -> Output {
     let o = out.to_str().unwrap();
-    let mut args = vec!["train", "--dataset", "mnist", "--train-limit", "128", "--batch", "32", "--epochs", "1", "--out", o];
+    let defaults = [("--dataset", "mnist"), ("--train-limit", "128"), ("--batch", "32"), ("--epochs", "1"), ("--out", o)];
+    let mut args = vec!["train"];
+    for (flag, value) in defaults {
+        if !extra.contains(&flag) {
+            args.extend([flag, value]);
+        }
+    }
     args.extend_from_slice(extra);
     pad(&args)
 }

@@ -48,8 +48,11 @@ fn the_skip_missing_option_changes_the_run() {
     cfg.step_semantics = StepSemantics::SkipMissing;
     let mut b = Trainer::new(cfg, 1, &cpu()).unwrap();
     let (la, lb) = (run(&mut a, &data.train, 3), run(&mut b, &data.train, 3));
-    assert_eq!(la[0], lb[0], "the first iteration's losses are computed before any difference");
-    assert_ne!(la[2], lb[2], "with N = 0 the zero-filled NREM step moves E, the skip option does not");
+    // Wake's losses come before any step, so they agree; with N = 0 the zero-filled NREM step
+    // already moves E (momentum of the wake step) before REM, the skip option does not.
+    assert_eq!((la[0].img, la[0].kl, la[0].real, la[0].nrem), (lb[0].img, lb[0].kl, lb[0].real, lb[0].nrem));
+    assert_ne!(la[0].fake, lb[0].fake);
+    assert_ne!(la[2], lb[2]);
 }
 
 #[test]
@@ -112,12 +115,16 @@ fn a_short_pad_run_learns_on_bundled_mnist() {
     let (after, _, _) = block_on(pad::eval::probe_report(&t.encoder(), &data, 0, &cpu())).unwrap();
     eprintln!("L_img {first:.4} -> {last:.4}; probe stable {:.3} -> {:.3}, official {:.3} -> {:.3}", before.stable.all, after.stable.all, before.official.all, after.official.all);
     assert!(last < 0.5 * first, "L_img must at least halve: {first} -> {last}");
-    assert!(after.stable.all > before.stable.all + MARGIN, "stable probe {:.3} -> {:.3}", before.stable.all, after.stable.all);
+    assert!(after.official.all > before.official.all + OFFICIAL_MARGIN, "official probe {:.3} -> {:.3}", before.official.all, after.official.all);
+    assert!(after.stable.all > before.stable.all + STABLE_MARGIN, "stable probe {:.3} -> {:.3}", before.stable.all, after.stable.all);
 }
 
-/// Measured margin of the stable probe after 48 iterations over the untrained encoder (see
-/// BENCHMARKS.md: the gain seen was larger; this leaves room for platform rounding).
-const MARGIN: f32 = 0.02;
+/// Margins over the untrained encoder after 48 iterations on 1,024 bundled MNIST images (seed 0).
+/// Measured on the CPU backend: official probe 27.4 % → 76.8 %, stable probe 84.1 % → 87.0 %
+/// (random conv features are already good once standardised, so the stable gain is small early).
+/// The asserted margins are about half the measured gains.
+const OFFICIAL_MARGIN: f32 = 0.25;
+const STABLE_MARGIN: f32 = 0.01;
 
 #[test]
 fn checkpoints_round_trip_and_resume_exactly() {

@@ -73,3 +73,16 @@ pub fn shared_data() -> Option<std::path::PathBuf> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cifar10");
     p.join("data_batch_1.bin").is_file().then_some(p)
 }
+
+/// Every parameter's gradient values (empty where it has none), in visiting order.
+pub fn grad_values<M: Module>(module: &M, grads: &GradientsParams) -> Vec<Vec<f32>> {
+    struct V<'a>(&'a GradientsParams, Vec<Vec<f32>>);
+    impl ModuleVisitor for V<'_> {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            self.1.push(self.0.get::<D>(p.id).map(|g| block_on(read_f32(g)).unwrap()).unwrap_or_default());
+        }
+    }
+    let mut v = V(grads, vec![]);
+    module.visit(&mut v);
+    v.1
+}
