@@ -36,7 +36,8 @@ fn train_resume_and_eval_write_their_outputs() {
     }
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     assert!(csv.starts_with("epoch,iterations,L_img,L_KL,L_real,L_NREM,L_fake,probe_official,probe_official_all,probe_stable"));
-    assert_eq!(csv.lines().count(), 2);
+    assert_eq!(csv.lines().count(), 3, "header, epoch 0 (untrained probes), epoch 1");
+    assert!(csv.lines().nth(1).unwrap().starts_with("0,0,,,,,,"));
 
     // Without --resume an existing checkpoint is never overwritten.
     let o = train(&out, &[]);
@@ -47,8 +48,8 @@ fn train_resume_and_eval_write_their_outputs() {
     let o = train(&out, &["--resume", "--epochs", "2"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 3);
-    assert!(csv.lines().nth(2).unwrap().starts_with("2,4,"));
+    assert_eq!(csv.lines().count(), 4);
+    assert!(csv.lines().nth(3).unwrap().starts_with("2,4,"));
 
     let eval = dir.path().join("eval");
     let ck = out.join("checkpoint.padckpt");

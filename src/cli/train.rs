@@ -119,10 +119,33 @@ fn write_metrics(path: &Path, history: &[EpochRecord]) -> Result<(), Error> {
     let opt = |v: Option<f32>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
     let mut s = format!("epoch,iterations,{},probe_official,probe_official_all,probe_stable,seconds\n", Losses::<f32>::NAMES.join(","));
     for r in history {
-        let l = r.losses.clone().to_array().map(|v| format!("{v:.6}"));
+        let l = r.losses.clone().map(|l| l.to_array().map(|v| format!("{v:.6}"))).unwrap_or_else(|| [(); 5].map(|_| String::new()));
         s += &format!("{},{},{},{},{},{},{:.2}\n", r.epoch, r.iterations, l.join(","), opt(r.probe_official), opt(r.probe_official_all), opt(r.probe_stable), r.seconds);
     }
     write_atomic(path, s.as_bytes())
+}
+
+fn probes_due(args: &TrainArgs, data: &Dataset, epoch: usize) -> bool {
+    args.probe_every > 0 && epoch % args.probe_every == 0 && !data.test.is_empty()
+}
+
+/// Both linear probes of the current encoder, into `record`.
+fn probe(record: &mut EpochRecord, trainer: &Trainer, data: &Dataset, device: &burn::tensor::Device) -> Result<(), Error> {
+    let (report, _, _) = block_on(pad::eval::probe_report(&trainer.encoder(), data, trainer.config().seed, device))?;
+    record.probe_official = report.official.per_batch;
+    record.probe_official_all = Some(report.official.all);
+    record.probe_stable = Some(report.stable.all);
+    Ok(())
+}
+
+/// One line per epoch for the log.
+fn describe(r: &EpochRecord) -> String {
+    let pct = |v: Option<f32>| v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or("-".into());
+    let losses = match &r.losses {
+        Some(l) => format!("L_img {:.4} L_KL {:.4} L_real {:.4} L_NREM {:.4} L_fake {:.4}", l.img, l.kl, l.real, l.nrem, l.fake),
+        None => "untrained".into(),
+    };
+    format!("epoch {}: {losses} | probe official {} stable {} | {:.1}s", r.epoch, pct(r.probe_official), pct(r.probe_stable), r.seconds)
 }
 
 pub fn run(args: TrainArgs) -> Result<(), Error> {
@@ -159,6 +182,13 @@ pub fn run(args: TrainArgs) -> Result<(), Error> {
     );
     let grids = args.out.join("grids");
     ensure_dir(&grids)?;
+    if history.is_empty() && probes_due(&args, &data, 0) {
+        // Epoch 0: the untrained encoder, the baseline of the paper's learning curves.
+        let mut record = EpochRecord { epoch: 0, iterations: 0, losses: None, probe_official: None, probe_official_all: None, probe_stable: None, seconds: 0.0 };
+        probe(&mut record, &trainer, &data, &device)?;
+        eprintln!("{}", describe(&record));
+        history.push(record);
+    }
     for epoch in first + 1..=args.epochs {
         bar.set_prefix(format!("{epoch}/{}", args.epochs));
         let started = Instant::now();
@@ -185,33 +215,21 @@ pub fn run(args: TrainArgs) -> Result<(), Error> {
         let mut record = EpochRecord {
             epoch,
             iterations: per_epoch,
-            losses: mean.mean(),
+            losses: Some(mean.mean()),
             probe_official: None,
             probe_official_all: None,
             probe_stable: None,
             seconds: started.elapsed().as_secs_f64(),
         };
-        if args.probe_every > 0 && epoch % args.probe_every == 0 && !data.test.is_empty() {
+        if probes_due(&args, &data, epoch) {
             bar.set_message("linear probes…");
-            let (report, _, _) = block_on(pad::eval::probe_report(&trainer.encoder(), &data, trainer.config().seed, &device))?;
-            record.probe_official = report.official.per_batch;
-            record.probe_official_all = Some(report.official.all);
-            record.probe_stable = Some(report.stable.all);
+            probe(&mut record, &trainer, &data, &device)?;
         }
         if let Some(images) = last {
             pictures::save_phase_grids(&images, &grids, epoch)?;
         }
-        bar.println(format!(
-            "epoch {epoch}: L_img {:.4} L_KL {:.4} L_real {:.4} L_NREM {:.4} L_fake {:.4} | probe official {} stable {} | {:.1}s",
-            record.losses.img,
-            record.losses.kl,
-            record.losses.real,
-            record.losses.nrem,
-            record.losses.fake,
-            record.probe_official.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or("-".into()),
-            record.probe_stable.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or("-".into()),
-            record.seconds
-        ));
+        let line = describe(&record);
+        bar.suspend(|| eprintln!("{line}")); // printed also when the bar is hidden (no terminal)
         history.push(record);
         let bytes = block_on(checkpoint::to_bytes(&trainer, &data.name, &data.classes, &history))?;
         write_atomic(&args.out.join(CHECKPOINT), &bytes)?;

@@ -47,16 +47,29 @@ impl Encoder {
         leaky_relu(self.conv3.forward(h), SLOPE) // (B, 256, 4, 4)
     }
 
-    /// Both heads.
-    pub fn forward(&self, x: Tensor<4>) -> EncoderOutput {
-        let h = self.trunk(x);
-        let z = self.conv4.forward(h.clone()).flatten::<2>(1, 3); // (B, n_z)
-        let d = sigmoid(self.dis.forward(h)).flatten::<1>(0, 3); // (B,)
-        EncoderOutput { z, d }
+    /// `E_z` on the trunk's output: (B, n_z).
+    fn z_head(&self, h: Tensor<4>) -> Tensor<2> {
+        self.conv4.forward(h).flatten::<2>(1, 3)
     }
 
-    /// Only the latent head (evaluation, NREM): skips the discriminator conv.
+    /// `E_d` on the trunk's output: (B,) in (0, 1).
+    fn d_head(&self, h: Tensor<4>) -> Tensor<1> {
+        sigmoid(self.dis.forward(h)).flatten::<1>(0, 3)
+    }
+
+    /// Both heads (Wake).
+    pub fn forward(&self, x: Tensor<4>) -> EncoderOutput {
+        let h = self.trunk(x);
+        EncoderOutput { z: self.z_head(h.clone()), d: self.d_head(h) }
+    }
+
+    /// Only the discriminator head (REM): the dream's latent is unused, so it is not computed.
+    pub fn discriminate(&self, x: Tensor<4>) -> Tensor<1> {
+        self.d_head(self.trunk(x))
+    }
+
+    /// Only the latent head (NREM, evaluation).
     pub fn latent(&self, x: Tensor<4>) -> Tensor<2> {
-        self.conv4.forward(self.trunk(x)).flatten::<2>(1, 3)
+        self.z_head(self.trunk(x))
     }
 }

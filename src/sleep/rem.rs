@@ -18,7 +18,7 @@ pub struct RemPass {
 /// Only the discriminator head is read: the dream's latent z is unused, so conv4 gets no gradient.
 pub fn rem(encoder: &Encoder, generator: &Generator, z_mix: Tensor<2>) -> RemPass {
     let dream = generator.forward(crate::model::lift(z_mix, &generator.tconv1.weight));
-    let d = encoder.forward(dream.clone()).d;
+    let d = encoder.discriminate(dream.clone());
     RemPass { l_fake: bce_fake(d), dream }
 }
 

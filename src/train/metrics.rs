@@ -78,11 +78,11 @@ impl LossMean {
 /// One row of the run's history (and of `metrics.csv`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
-    /// 1-based epoch number.
+    /// 1-based epoch number; 0 is the untrained network (probes only).
     pub epoch: usize,
     pub iterations: usize,
-    /// Mean losses over the epoch's iterations.
-    pub losses: Losses<f32>,
+    /// Mean losses over the epoch's iterations (none for epoch 0).
+    pub losses: Option<Losses<f32>>,
     /// Official probe: mean of per-batch test accuracies, batch 64, drop_last (D6).
     pub probe_official: Option<f32>,
     /// Official probe, plain accuracy over all test images (D6).

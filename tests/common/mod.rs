@@ -27,12 +27,12 @@ pub fn random_batch(b: usize, c: usize, seed: u64) -> Tensor<4> {
     Tensor::random([b, c, 32, 32], burn::tensor::Distribution::Uniform(-1.0, 1.0), &dev)
 }
 
-/// Parameter path → (has a gradient, that gradient is not all zero).
-pub fn grad_map<M: Module>(module: &M, grads: &GradientsParams) -> Vec<(String, bool)> {
+/// Parameter path → None (no gradient) or Some(the gradient is not all zero).
+pub fn grad_map<M: Module>(module: &M, grads: &GradientsParams) -> Vec<(String, Option<bool>)> {
     struct V<'a> {
         grads: &'a GradientsParams,
         path: Vec<String>,
-        out: Vec<(String, bool)>,
+        out: Vec<(String, Option<bool>)>,
     }
     impl ModuleVisitor for V<'_> {
         fn enter_module(&mut self, name: &str, _: &str) {
@@ -42,7 +42,7 @@ pub fn grad_map<M: Module>(module: &M, grads: &GradientsParams) -> Vec<(String, 
             self.path.pop();
         }
         fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
-            let nonzero = self.grads.get::<D>(p.id).map(|g| block_on(read_f32(g.abs().sum())).unwrap()[0] > 0.0).unwrap_or(false);
+            let nonzero = self.grads.get::<D>(p.id).map(|g| block_on(read_f32(g.abs().sum())).unwrap()[0] > 0.0);
             self.out.push((self.path.join("."), nonzero));
         }
     }
@@ -51,9 +51,16 @@ pub fn grad_map<M: Module>(module: &M, grads: &GradientsParams) -> Vec<(String, 
     v.out
 }
 
-/// Names of the parameters with a non-zero gradient.
+/// Names of the parameters with a non-zero gradient. Every other parameter must have no gradient
+/// at all (absent, as PyTorch's `None`), not a gradient of zeros.
 pub fn with_grad<M: Module>(module: &M, grads: &GradientsParams) -> Vec<String> {
-    grad_map(module, grads).into_iter().filter(|(_, g)| *g).map(|(n, _)| n).collect()
+    grad_map(module, grads)
+        .into_iter()
+        .filter_map(|(n, g)| {
+            assert!(g != Some(false), "{n} has a gradient of zeros instead of none");
+            (g == Some(true)).then_some(n)
+        })
+        .collect()
 }
 
 /// All float parameter values of a module, flattened, in visiting order.
