@@ -54,7 +54,7 @@ fn idx_rejects_bad_files() {
         ("label range", idx_bytes(8, &[2, 28, 28], &vec![0; 2 * 784]), idx_bytes(8, &[2], &[0, 10]), "out of range"),
         ("zero images", idx_bytes(8, &[0, 28, 28], &[]), idx_bytes(8, &[0], &[]), "zero images"),
         ("labels as images", good_l.clone(), good_l.clone(), "3-dimensional"),
-        ("corrupt gzip", vec![0x1f, 0x8b, 8, 0, 1, 2, 3], good_l.clone(), "corrupt gzip"),
+        ("corrupt gzip", vec![0x1f, 0x8b, 8, 0, 1, 2, 3], good_l.clone(), "corrupt compressed data"),
         ("tiny images", idx_bytes(8, &[2, 2, 2], &[0; 8]), good_l.clone(), "not supported"),
     ];
     for (name, img, lab, expect) in cases {
@@ -166,6 +166,18 @@ fn svhn_mat_reader_handles_plain_and_compressed_files() {
     // y stored compactly as uint8 (MATLAB does this for small integers).
     let y8 = mat_matrix("y", 6, &[2, 1], 2, &[1, 10]);
     assert_eq!(svhn::parse("t.mat", &mat_file(&[x.clone(), y8], true)).unwrap().labels, vec![1, 0]);
+}
+
+/// A file written by a real MAT writer (scipy.io.savemat, compressed; tests/fixtures/make_svhn_fixture.py).
+#[test]
+fn svhn_mat_reader_reads_a_scipy_written_file() {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/svhn_tiny.mat")).unwrap();
+    let set = svhn::parse("svhn_tiny.mat", &bytes).unwrap();
+    assert_eq!(set.labels, vec![0, 1, 9]);
+    for (img, ch, row, col) in [(0, 0, 0, 0), (2, 1, 5, 9), (1, 2, 31, 30)] {
+        let expected = ((7 * row + 3 * col + 50 * ch + 11 * img) % 256) as u8;
+        assert_eq!(set.image(img)[ch * 1024 + row * 32 + col], expected, "image {img} channel {ch} ({row},{col})");
+    }
 }
 
 #[test]

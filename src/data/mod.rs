@@ -7,6 +7,8 @@
 
 pub mod bundle;
 pub mod cifar;
+#[cfg(not(target_family = "wasm"))]
+pub mod files;
 pub mod idx;
 pub mod resize;
 pub mod source;
@@ -161,33 +163,26 @@ pub(crate) fn check_count(what: &str, n: u64) -> Result<usize, Error> {
     Ok(n as usize)
 }
 
-/// Decompress gzip data, refusing to produce more than `limit` bytes (a zip bomb, or a header
-/// that lies about its size, must not exhaust memory).
-pub(crate) fn gunzip_limited(what: &str, bytes: &[u8], limit: usize) -> Result<Vec<u8>, Error> {
+/// Read a decompressing stream to its end, refusing to produce more than `limit` bytes (a zip
+/// bomb, or a header that lies about its size, must not exhaust memory).
+fn read_limited(what: &str, stream: impl std::io::Read, limit: usize) -> Result<Vec<u8>, Error> {
     use std::io::Read;
     let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::Data(format!("{what}: corrupt gzip data ({e})")))?;
+    stream.take(limit as u64 + 1).read_to_end(&mut out).map_err(|e| Error::Data(format!("{what}: corrupt compressed data ({e})")))?;
     if out.len() > limit {
         return Err(Error::Data(format!("{what}: decompresses to more than {limit} bytes")));
     }
     Ok(out)
 }
 
-/// Decompress zlib data with the same limit.
+/// Decompress gzip data (IDX files, bundles) with a size limit.
+pub(crate) fn gunzip_limited(what: &str, bytes: &[u8], limit: usize) -> Result<Vec<u8>, Error> {
+    read_limited(what, flate2::read::MultiGzDecoder::new(bytes), limit)
+}
+
+/// Decompress zlib data (MAT files) with a size limit.
 pub(crate) fn inflate_zlib_limited(what: &str, bytes: &[u8], limit: usize) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::ZlibDecoder::new(bytes)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::Data(format!("{what}: corrupt compressed data ({e})")))?;
-    if out.len() > limit {
-        return Err(Error::Data(format!("{what}: decompresses to more than {limit} bytes")));
-    }
-    Ok(out)
+    read_limited(what, flate2::read::ZlibDecoder::new(bytes), limit)
 }
 
 pub(crate) fn is_gzip(bytes: &[u8]) -> bool {

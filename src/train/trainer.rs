@@ -169,7 +169,7 @@ impl Trainer {
         let mask = occlusion.mask(ModelShape::SIDE, &mut self.rng);
         let mask = Tensor::<4>::from_data(TensorData::new(mask, [1, 1, ModelShape::SIDE, ModelShape::SIDE]), &self.device);
         let memory = self.memory.current().expect("stored in Wake");
-        let ge = if weights.nrem > 0.0 {
+        let (l_nrem, nrem_dream, ge) = if weights.nrem > 0.0 {
             let pass = nrem::nrem(&self.encoder, &self.generator, memory, mask);
             let mut grads = pass.l_nrem.clone().mul_scalar(weights.nrem).backward();
             (pass.l_nrem, pass.dream, GradientsParams::from_module(&mut grads, &self.encoder))
@@ -178,7 +178,6 @@ impl Trainer {
             let pass = nrem::nrem(&self.encoder.valid(), &self.generator, memory, mask);
             (pass.l_nrem, pass.dream, GradientsParams::new())
         };
-        let (l_nrem, nrem_dream, ge) = ge;
         self.step_encoder(ge);
         observe(Phase::Nrem, &l_nrem);
 
