@@ -21,3 +21,28 @@ pub async fn read_i64<const D: usize>(t: Tensor<D, Int>) -> Result<Vec<i64>, Err
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     pollster::block_on(f)
 }
+
+/// A batch of images read back for display: 8-bit values, (count, channels, side, side) order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostImages {
+    pub count: usize,
+    pub channels: usize,
+    pub side: usize,
+    pub pixels: Vec<u8>,
+}
+
+impl HostImages {
+    /// Value of image `i`, channel `c`, row `y`, column `x`.
+    pub fn at(&self, i: usize, c: usize, y: usize, x: usize) -> u8 {
+        self.pixels[((i * self.channels + c) * self.side + y) * self.side + x]
+    }
+}
+
+/// Read the first `max` images of a (B, C, S, S) batch in [−1, 1] as bytes (async).
+pub async fn read_images(images: Tensor<4>, max: usize) -> Result<HostImages, Error> {
+    let [b, c, h, w] = images.dims();
+    let count = b.min(max);
+    let v = read_f32(images.slice([0..count, 0..c, 0..h, 0..w])).await?;
+    let pixels = v.iter().map(|p| ((p + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8).collect();
+    Ok(HostImages { count, channels: c, side: h, pixels })
+}

@@ -2,7 +2,7 @@
 
 use burn::prelude::*;
 use pad::Error;
-use pad::readback::{block_on, read_f32};
+use pad::readback::{block_on, read_images};
 use pad::train::PhaseImages;
 use plotters::prelude::*;
 use std::path::Path;
@@ -12,18 +12,16 @@ const SCALE: usize = 2;
 
 /// A grid of up to 64 images from a (B, C, H, W) batch in [−1, 1], scaled up crisply.
 pub fn save_grid(images: &Tensor<4>, path: &Path) -> Result<(), Error> {
-    let [b, c, h, w] = images.dims();
-    let n = b.min(COLUMNS * COLUMNS);
-    let v = block_on(read_f32(images.clone().slice([0..n, 0..c, 0..h, 0..w])))?;
+    let im = block_on(read_images(images.clone(), COLUMNS * COLUMNS))?;
+    let (n, c, s) = (im.count, im.channels, im.side);
     let rows = n.div_ceil(COLUMNS);
-    let (gw, gh) = ((COLUMNS * (w + 2)) * SCALE, (rows * (h + 2)) * SCALE);
+    let (gw, gh) = ((COLUMNS * (s + 2)) * SCALE, (rows * (s + 2)) * SCALE);
     let mut img = image::RgbImage::from_pixel(gw as u32, gh as u32, image::Rgb([40, 40, 40]));
     for k in 0..n {
-        let (ox, oy) = ((k % COLUMNS) * (w + 2) + 1, (k / COLUMNS) * (h + 2) + 1);
-        for y in 0..h {
-            for x in 0..w {
-                let px = |ch: usize| ((v[((k * c + ch) * h + y) * w + x] + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8;
-                let rgb = if c == 3 { [px(0), px(1), px(2)] } else { [px(0); 3] };
+        let (ox, oy) = ((k % COLUMNS) * (s + 2) + 1, (k / COLUMNS) * (s + 2) + 1);
+        for y in 0..s {
+            for x in 0..s {
+                let rgb = if c == 3 { [0, 1, 2].map(|ch| im.at(k, ch, y, x)) } else { [im.at(k, 0, y, x); 3] };
                 for dy in 0..SCALE {
                     for dx in 0..SCALE {
                         img.put_pixel(((ox + x) * SCALE + dx) as u32, ((oy + y) * SCALE + dy) as u32, image::Rgb(rgb));
