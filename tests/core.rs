@@ -95,6 +95,20 @@ fn losses_match_hand_computed_values() {
     assert!((scalar(mse(a.clone(), a.zeros_like())) - 7.5).abs() < 1e-6);
 }
 
+/// A saturated discriminator (d rounds to exactly 0 or 1) gives the clamped loss and a finite,
+/// zero gradient, as PyTorch's BCELoss, never NaN.
+#[test]
+fn bce_stays_finite_when_the_sigmoid_saturates() {
+    let ad = cpu().autodiff();
+    let logits = Tensor::<1>::from_data(TensorData::new(vec![200.0f32, -200.0], [2]), &ad).require_grad();
+    let d = burn::tensor::activation::sigmoid(logits.clone());
+    let loss = bce_real(d.clone()) + bce_fake(d);
+    assert!((scalar(loss.clone().inner()) - 100.0).abs() < 1e-3, "each clamped term contributes 50");
+    let grads = loss.backward();
+    let g = block_on(read_f32(logits.grad(&grads).unwrap())).unwrap();
+    assert!(g.iter().all(|v| v.is_finite()), "gradient {g:?}");
+}
+
 #[test]
 fn occlusion_tiles_and_statistics() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);

@@ -236,6 +236,13 @@ fn bundles_round_trip_and_reject_bad_bytes() {
     lying.splice(12..json_end, text.bytes());
     lying[8..12].copy_from_slice(&(text.len() as u32).to_le_bytes());
     assert!(err(bundle::decode("b", &lying)).contains("header promises"));
+    // A header declaring a huge payload is refused before decompressing anything.
+    let huge = String::from_utf8(bytes[12..json_end].to_vec()).unwrap().replace("\"train\":3", "\"train\":1000000").replace("\"height\":28", "\"height\":256");
+    let mut bomb = bytes[..8].to_vec();
+    bomb.extend_from_slice(&(huge.len() as u32).to_le_bytes());
+    bomb.extend_from_slice(huge.as_bytes());
+    bomb.extend_from_slice(&bytes[json_end..]);
+    assert!(err(bundle::decode("b", &bomb)).contains("more than this program accepts"));
     let mut bad_label = bundle::RawSplit { pixels: vec![9; 3 * 784], labels: vec![0, 5, 1] };
     let bytes = bundle::encode(&header, &bad_label, &test).unwrap();
     assert!(err(bundle::decode("b", &bytes)).contains("out of range"));

@@ -158,6 +158,35 @@ fn bad_checkpoints_are_refused() {
     let header = checkpoint::read_header(&good).unwrap();
     let empty = burn_pack::Writer::new(vec![]).with_metadata("pad", &serde_json::to_string(&header).unwrap()).into_bytes().unwrap();
     assert!(msg(&empty).contains("is missing"));
+    // Adam state that does not fit its parameter is refused, not loaded into a later panic.
+    let mut trained = Trainer::new(config(Variant::Pad, 32, 5), 1, &cpu()).unwrap();
+    run(&mut trained, &data.train, 1);
+    let good = block_on(checkpoint::to_bytes(&trained, &data.name, &data.classes, &[])).unwrap();
+    let reader = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(good.clone())).unwrap();
+    let meta = reader.metadata().clone();
+    let scalars = reader.scalars().clone();
+    let tensors: Vec<burn_pack::Tensor> = reader
+        .into_tensors()
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            if t.name == "adam.encoder.conv1.bias.m1" {
+                burn_pack::Tensor::new(t.name.clone(), t.dtype, vec![3], None, burn_pack::Bytes::from_bytes_vec(vec![0u8; 12]))
+            } else {
+                t
+            }
+        })
+        .collect();
+    let mut w = burn_pack::Writer::new(tensors);
+    for (k, v) in &meta {
+        w = w.with_metadata(k, v);
+    }
+    for (k, v) in scalars {
+        w = w.with_scalar(&k, v);
+    }
+    let bad = w.into_bytes().unwrap().to_vec();
+    assert!(msg(&bad).contains("Adam state 'conv1.bias.m1' has shape [3]"), "{}", msg(&bad));
+    assert!(checkpoint::from_bytes(&good, &cpu()).is_ok());
     // A checkpoint for RGB images does not load into… anything, unless the data has 3 channels: the
     // header says so before any tensor is read.
     let rgb = Trainer::new(config(Variant::Pad, 32, 5), 3, &cpu()).unwrap();

@@ -59,9 +59,10 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     let mut rng = stream(seed, Stream::Eval, 1);
     let levels = occlusion_curve::paper_levels();
     let curve = block_on(occlusion_curve::occlusion_curve(&encoder, &data.test, &official, &stable, &levels, &mut rng, &device))?;
-    let mut csv = String::from("occlusion,official_accuracy,stable_accuracy\n");
+    let mut csv = String::from("occlusion,official_accuracy,official_per_batch,stable_accuracy\n");
     for p in &curve {
-        csv += &format!("{:.1},{:.4},{:.4}\n", p.level, p.official, p.stable);
+        let per_batch = p.official_per_batch.map(|v| format!("{v:.4}")).unwrap_or_default();
+        csv += &format!("{:.1},{:.4},{per_batch},{:.4}\n", p.level, p.official, p.stable);
     }
     write(&args.out.join("occlusion.csv"), &csv)?;
     let pct = |f: fn(&occlusion_curve::OcclusionPoint) -> f32| curve.iter().map(|p| (p.level * 100.0, f(p) * 100.0)).collect::<Vec<_>>();

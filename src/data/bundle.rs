@@ -16,6 +16,8 @@ use std::io::Write;
 
 pub const MAGIC: &[u8; 8] = b"PADBNDL1";
 const MAX_HEADER: usize = 64 * 1024;
+/// Largest payload a bundle may declare (bundles are meant for web pages: a few MB).
+const MAX_PAYLOAD: usize = 1 << 30;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BundleHeader {
@@ -87,7 +89,10 @@ pub fn header(what: &str, bytes: &[u8]) -> Result<(BundleHeader, usize), Error> 
 pub fn decode(what: &str, bytes: &[u8]) -> Result<Dataset, Error> {
     let (h, start) = header(what, bytes)?;
     let per = h.channels * h.height * h.width;
-    let expected = (h.train + h.test) * (per + 1);
+    let expected = (h.train + h.test)
+        .checked_mul(per + 1)
+        .filter(|&n| n <= MAX_PAYLOAD)
+        .ok_or_else(|| Error::Data(format!("{what}: bundle declares {} images of {per} bytes, more than this program accepts", h.train + h.test)))?;
     let body = gunzip_limited(what, &bytes[start..], expected)?;
     if body.len() != expected {
         return Err(Error::Data(format!("{what}: bundle payload holds {} bytes, the header promises {expected}", body.len())));

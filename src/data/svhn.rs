@@ -15,8 +15,10 @@ const MI_INT32: u32 = 5;
 const MI_UINT32: u32 = 6;
 const MI_MATRIX: u32 = 14;
 const MI_COMPRESSED: u32 = 15;
-/// The official training file inflates to about 220 MB.
+/// The official training file inflates to about 220 MB; this caps all compressed elements together.
 const MAX_INFLATED: usize = 1 << 30;
+/// Non-8-bit arrays are widened to f64: only label-sized ones are accepted.
+const MAX_WIDENED: usize = super::MAX_IMAGES;
 
 /// A numeric array of a MAT file, values widened to f64.
 #[derive(Debug, PartialEq)]
@@ -134,6 +136,9 @@ fn matrix(what: &str, payload: &[u8], big_endian: bool) -> Result<Option<MatArra
             real.len()
         )));
     }
+    if ty != 2 && count > MAX_WIDENED {
+        return Err(Error::Data(format!("{what}: variable '{name}' holds {count} values of type {ty}; only 8-bit images and label-sized arrays are supported")));
+    }
     let (bytes, values) = if ty == 2 { (real.to_vec(), Vec::new()) } else { (Vec::new(), numbers(what, ty, real, big_endian)?) };
     Ok(Some(MatArray { name, dims, bytes, values }))
 }
@@ -152,19 +157,21 @@ pub fn parse_mat(what: &str, bytes: &[u8]) -> Result<Vec<MatArray>, Error> {
         _ => return Err(Error::Data(format!("{what}: not a MATLAB v5 file (no endian indicator in the header)"))),
     };
     let mut arrays = Vec::new();
-    collect(what, &bytes[HEADER..], big_endian, &mut arrays, 0)?;
+    let mut budget = MAX_INFLATED;
+    collect(what, &bytes[HEADER..], big_endian, &mut arrays, 0, &mut budget)?;
     Ok(arrays)
 }
 
-fn collect(what: &str, body: &[u8], big_endian: bool, out: &mut Vec<MatArray>, depth: usize) -> Result<(), Error> {
+fn collect(what: &str, body: &[u8], big_endian: bool, out: &mut Vec<MatArray>, depth: usize, budget: &mut usize) -> Result<(), Error> {
     let mut c = Cursor { what, b: body, pos: 0, big_endian };
     while !c.done() {
         let (ty, payload) = c.element()?;
         match ty {
             MI_MATRIX => out.extend(matrix(what, payload, big_endian)?),
             MI_COMPRESSED if depth == 0 => {
-                let inflated = inflate_zlib_limited(what, payload, MAX_INFLATED)?;
-                collect(what, &inflated, big_endian, out, depth + 1)?;
+                let inflated = inflate_zlib_limited(what, payload, *budget)?;
+                *budget -= inflated.len();
+                collect(what, &inflated, big_endian, out, depth + 1, budget)?;
             }
             _ => {} // other top-level elements are skipped
         }

@@ -43,6 +43,9 @@ pub async fn latent_metrics<R: Rng>(
     rng: &mut R,
     device: &Device,
 ) -> Result<LatentMetrics, Error> {
+    if samples == 0 {
+        return Err(Error::Config("latent metrics need at least one sample per class".into()));
+    }
     let (mut intra, mut inter, mut occ, mut counted) = (0.0f64, 0.0f64, 0.0f64, 0usize);
     for class in 0..classes {
         let members: Vec<usize> = (0..set.len()).filter(|&i| set.labels[i] as usize == class).collect();

@@ -21,6 +21,8 @@ pub struct OcclusionPoint {
     pub level: f32,
     /// Accuracy (all test images) of the official probe.
     pub official: f32,
+    /// The official probe's mean of per-batch accuracies (batch 64, drop_last), as Fig. 5.
+    pub official_per_batch: Option<f32>,
     /// Accuracy (all test images) of the stable probe.
     pub stable: f32,
 }
@@ -41,7 +43,7 @@ pub async fn occlusion_curve<R: Rng>(
         let z = encode(encoder, test, None, Some(occ), rng, device);
         let a = official.accuracy(z.clone(), &test.labels).await?;
         let b = stable.accuracy(z, &test.labels).await?;
-        out.push(OcclusionPoint { level, official: a.all, stable: b.all });
+        out.push(OcclusionPoint { level, official: a.all, official_per_batch: a.per_batch, stable: b.all });
     }
     Ok(out)
 }

@@ -20,12 +20,19 @@ pub fn kl_batch(z: Tensor<2>) -> Tensor<1> {
         .mean()
 }
 
+/// log(x) clamped at −100 as in PyTorch's `BCELoss`, with a finite gradient: where x rounds to 0
+/// (a saturated sigmoid), the value is −100 and the gradient 0, instead of 0·∞ = NaN.
+fn clamped_log(x: Tensor<1>) -> Tensor<1> {
+    let vanished = x.clone().lower_elem(f32::MIN_POSITIVE);
+    x.clamp_min(f32::MIN_POSITIVE).log().mask_fill(vanished, LOG_FLOOR).clamp_min(LOG_FLOOR)
+}
+
 /// BCE against the label "real" (1): −mean(log d).
 pub fn bce_real(d: Tensor<1>) -> Tensor<1> {
-    d.log().clamp_min(LOG_FLOOR).mean().neg()
+    clamped_log(d).mean().neg()
 }
 
 /// BCE against the label "dreamed" (0): −mean(log(1 − d)).
 pub fn bce_fake(d: Tensor<1>) -> Tensor<1> {
-    d.neg().add_scalar(1.0).log().clamp_min(LOG_FLOOR).mean().neg()
+    clamped_log(d.neg().add_scalar(1.0)).mean().neg()
 }

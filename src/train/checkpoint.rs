@@ -221,9 +221,15 @@ pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointH
         for (key, value) in scalars.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k, v))) {
             let Some(path) = key.strip_suffix(".time") else { continue };
             let time = u64::try_from(*value).map_err(|_| Error::Checkpoint(format!("bad step count for {path}")))? as usize;
+            // Each moment must be a vector as long as its parameter.
+            let (param_shape, _) = tensors.get(&format!("{net}.{path}")).ok_or_else(|| Error::Checkpoint(format!("Adam state for unknown parameter '{net}.{path}'")))?;
+            let len: usize = param_shape.iter().product();
             let moment = |m: &str| -> Result<Tensor<1>, Error> {
                 let (shape, v) = tensors.get(&format!("{prefix}{path}.{m}")).ok_or_else(|| Error::Checkpoint(format!("Adam state of '{path}' is incomplete")))?;
-                Ok(Tensor::from_data(TensorData::new(v.clone(), shape.clone()), &inner))
+                if shape[..] != [len] {
+                    return Err(Error::Checkpoint(format!("Adam state '{path}.{m}' has shape {shape:?}, its parameter has {len} values")));
+                }
+                Ok(Tensor::from_data(TensorData::new(v.clone(), [len]), &inner))
             };
             state.insert(path.to_string(), MomentState { time, moment_1: moment("m1")?, moment_2: moment("m2")?, max_moment_2: None });
         }
