@@ -28,6 +28,9 @@ pub enum Error {
     /// A checkpoint that cannot be loaded into this model.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    /// Training produced NaN or infinite losses.
+    #[error("{0}")]
+    Diverged(String),
     /// The compute device failed (lost GPU, out of memory…).
     #[error("device error: {0}")]
     Device(String),

@@ -193,3 +193,29 @@ fn bad_checkpoints_are_refused() {
     let rgb = block_on(checkpoint::to_bytes(&rgb, "CIFAR-10", &data.classes, &[])).unwrap();
     assert_eq!(checkpoint::read_header(&rgb).unwrap().channels, 3);
 }
+
+/// The run driver every face uses: epochs of drop_last batches, history, checkpoint, bad sizes.
+#[test]
+fn a_run_walks_epochs_and_keeps_history() {
+    let data = tiny_mnist(100);
+    let trainer = Trainer::new(config(Variant::WakeOnly, 32, 2), 1, &cpu()).unwrap();
+    let mut run = pad::train::Run::new(trainer, data.clone(), vec![]).unwrap();
+    assert_eq!(run.per_epoch(), 3, "100 images, batch 32, drop_last");
+    let baseline = block_on(run.baseline()).unwrap();
+    assert_eq!((baseline.epoch, baseline.losses.is_none()), (0, true));
+    let steps: Vec<_> = (0..3).map(|_| block_on(run.step()).unwrap()).collect();
+    assert_eq!(steps.iter().map(|s| (s.epoch, s.iteration, s.epoch_complete)).collect::<Vec<_>>(), vec![(1, 1, false), (1, 2, false), (1, 3, true)]);
+    let rec = block_on(run.end_epoch(true)).unwrap().clone();
+    assert_eq!((rec.epoch, rec.iterations), (1, 3));
+    let mean_img = steps.iter().map(|s| s.losses.img).sum::<f32>() / 3.0;
+    assert!((rec.losses.unwrap().img - mean_img).abs() < 1e-6);
+    assert!(rec.probe_stable.is_some());
+    assert_eq!(block_on(run.step()).unwrap().epoch, 2);
+    let header = checkpoint::read_header(&block_on(run.checkpoint()).unwrap()).unwrap();
+    assert_eq!((header.epoch, header.history.len()), (1, 2));
+    // A dataset smaller than a batch, or of the wrong channel count, is refused.
+    let t = Trainer::new(config(Variant::Pad, 64, 2), 1, &cpu()).unwrap();
+    assert!(pad::train::Run::new(t, tiny_mnist(50), vec![]).err().unwrap().to_string().contains("fewer than one batch"));
+    let rgb = Trainer::new(config(Variant::Pad, 8, 2), 3, &cpu()).unwrap();
+    assert!(pad::train::Run::new(rgb, data, vec![]).err().unwrap().to_string().contains("3-channel"));
+}

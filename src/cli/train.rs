@@ -7,10 +7,8 @@ use pad::data::Dataset;
 use pad::data::source::DatasetSpec;
 use pad::readback::block_on;
 use pad::train::checkpoint::{self, write_atomic};
-use pad::train::metrics::LossMean;
-use pad::train::{EpochRecord, Losses, StepSemantics, TrainConfig, Trainer, Variant};
+use pad::train::{EpochRecord, Losses, Run, StepSemantics, TrainConfig, Trainer, Variant};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 pub const CHECKPOINT: &str = "checkpoint.padckpt";
 
@@ -129,15 +127,6 @@ fn probes_due(args: &TrainArgs, data: &Dataset, epoch: usize) -> bool {
     args.probe_every > 0 && epoch % args.probe_every == 0 && !data.test.is_empty()
 }
 
-/// Both linear probes of the current encoder, into `record`.
-fn probe(record: &mut EpochRecord, trainer: &Trainer, data: &Dataset, device: &burn::tensor::Device) -> Result<(), Error> {
-    let (report, _, _) = block_on(pad::eval::probe_report(&trainer.encoder(), data, trainer.config().seed, device))?;
-    record.probe_official = report.official.per_batch;
-    record.probe_official_all = Some(report.official.all);
-    record.probe_stable = Some(report.stable.all);
-    Ok(())
-}
-
 /// One line per epoch for the log.
 fn describe(r: &EpochRecord) -> String {
     let pct = |v: Option<f32>| v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or("-".into());
@@ -155,85 +144,57 @@ pub fn run(args: TrainArgs) -> Result<(), Error> {
     let device = args.device.init()?;
     let data = load_data(&args.dataset, args.test.as_deref(), args.train_limit, args.batch)?;
     ensure_dir(&args.out)?;
-    let (mut trainer, mut history) = start(&args, &data, &device)?;
-    let batch = trainer.config().batch_size;
-    if data.train.len() < batch {
-        return Err(Error::Config(format!("{} training images are fewer than one batch of {batch}", data.train.len())));
-    }
-    let per_epoch = data.train.len() / batch;
+    let (trainer, history) = start(&args, &data, &device)?;
     let first = trainer.epochs_done();
     if first >= args.epochs {
-        eprintln!("{} epochs already done; nothing to train (raise --epochs)", first);
+        eprintln!("{first} epochs already done; nothing to train (raise --epochs)");
         return Ok(());
     }
+    let mut run = Run::new(trainer, data, history)?;
+    let (t, d) = (run.trainer(), run.data());
     eprintln!(
-        "{} on {}: {} training / {} test images, batch {batch}, {per_epoch} iterations per epoch, device {:?}",
-        trainer.config().variant.label(),
-        data.name,
-        data.train.len(),
-        data.test.len(),
+        "{} on {}: {} training / {} test images, batch {}, {} iterations per epoch, device {:?}",
+        t.config().variant.label(),
+        d.name,
+        d.train.len(),
+        d.test.len(),
+        t.config().batch_size,
+        run.per_epoch(),
         args.device
     );
-    let bar = ProgressBar::new(((args.epochs - first) * per_epoch) as u64);
+    let grids = args.out.join("grids");
+    ensure_dir(&grids)?;
+    if run.history().is_empty() && probes_due(&args, run.data(), 0) {
+        eprintln!("{}", describe(block_on(run.baseline())?));
+    }
+    let bar = ProgressBar::new(((args.epochs - first) * run.per_epoch()) as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} epoch {prefix} [{bar:30}] {pos}/{len} it · {per_sec} · eta {eta} · {msg}")
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let grids = args.out.join("grids");
-    ensure_dir(&grids)?;
-    if history.is_empty() && probes_due(&args, &data, 0) {
-        // Epoch 0: the untrained encoder, the baseline of the paper's learning curves.
-        let mut record = EpochRecord { epoch: 0, iterations: 0, losses: None, probe_official: None, probe_official_all: None, probe_stable: None, seconds: 0.0 };
-        probe(&mut record, &trainer, &data, &device)?;
-        eprintln!("{}", describe(&record));
-        history.push(record);
-    }
     for epoch in first + 1..=args.epochs {
         bar.set_prefix(format!("{epoch}/{}", args.epochs));
-        let started = Instant::now();
-        let order = trainer.begin_epoch(data.train.len());
-        let mut mean = LossMean::default();
-        let mut last = None;
-        for (i, idx) in order.chunks_exact(batch).enumerate() {
-            let out = trainer.iteration(data.train.batch(idx, &device))?;
-            let l = block_on(out.losses.read())?;
-            if !l.is_finite() {
-                bar.abandon();
-                return Err(Error::Config(format!(
-                    "training diverged at epoch {epoch}, iteration {} (a loss is NaN or infinite); the last checkpoint in {} is kept — try a smaller --lr",
-                    i + 1,
-                    args.out.display()
-                )));
-            }
-            mean.add(&l);
-            bar.set_message(format!("L_img {:.4} L_NREM {:.4} L_fake {:.3}", l.img, l.nrem, l.fake));
+        let images = loop {
+            let step = block_on(run.step()).map_err(|e| match e {
+                Error::Diverged(m) => Error::Diverged(format!("{m}; the last checkpoint in {} is kept — try a smaller --lr", args.out.display())),
+                e => e,
+            })?;
+            bar.set_message(format!("L_img {:.4} L_NREM {:.4} L_fake {:.3}", step.losses.img, step.losses.nrem, step.losses.fake));
             bar.inc(1);
-            last = Some(out.images);
-        }
-        trainer.end_epoch();
-        let mut record = EpochRecord {
-            epoch,
-            iterations: per_epoch,
-            losses: Some(mean.mean()),
-            probe_official: None,
-            probe_official_all: None,
-            probe_stable: None,
-            seconds: started.elapsed().as_secs_f64(),
+            if step.epoch_complete {
+                break step.images;
+            }
         };
-        if probes_due(&args, &data, epoch) {
+        let probe = probes_due(&args, run.data(), epoch);
+        if probe {
             bar.set_message("linear probes…");
-            probe(&mut record, &trainer, &data, &device)?;
         }
-        if let Some(images) = last {
-            pictures::save_phase_grids(&images, &grids, epoch)?;
-        }
-        let line = describe(&record);
+        let line = describe(block_on(run.end_epoch(probe))?);
         bar.suspend(|| eprintln!("{line}")); // printed also when the bar is hidden (no terminal)
-        history.push(record);
-        let bytes = block_on(checkpoint::to_bytes(&trainer, &data.name, &data.classes, &history))?;
-        write_atomic(&args.out.join(CHECKPOINT), &bytes)?;
-        write_metrics(&args.out.join("metrics.csv"), &history)?;
+        pictures::save_phase_grids(&images, &grids, epoch)?;
+        write_atomic(&args.out.join(CHECKPOINT), &block_on(run.checkpoint())?)?;
+        write_metrics(&args.out.join("metrics.csv"), run.history())?;
     }
     bar.finish_and_clear();
     eprintln!("done: {} (metrics.csv, grids/, {CHECKPOINT})", args.out.display());

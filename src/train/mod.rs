@@ -6,10 +6,12 @@ mod config;
 pub mod metrics;
 pub mod optimizer;
 mod rng;
+mod run;
 mod trainer;
 
 pub use config::{PhaseWeights, TrainConfig, Variant};
 pub use metrics::{EpochRecord, Losses};
 pub use optimizer::{PhaseOptimizer, StepSemantics};
 pub use rng::{Stream, stream};
+pub use run::{Run, Step};
 pub use trainer::{IterationOutput, PhaseImages, Trainer};

@@ -1,0 +1,136 @@
+//! A training run over a dataset: epochs of shuffled mini-batches, per-epoch mean losses, linear
+//! probes and the metrics history. Every face (the CLI, the browser worker) drives it one
+//! iteration at a time and decides what to show between iterations.
+
+use super::metrics::{EpochRecord, LossMean, Losses};
+use super::{PhaseImages, Trainer, checkpoint};
+use crate::Error;
+use crate::data::Dataset;
+use web_time::Instant;
+
+pub struct Run {
+    trainer: Trainer,
+    data: Dataset,
+    history: Vec<EpochRecord>,
+    /// Visiting order of the current epoch; empty between epochs.
+    order: Vec<usize>,
+    /// Next batch of the current epoch.
+    next: usize,
+    mean: LossMean,
+    started: Option<Instant>,
+}
+
+/// What one iteration produced.
+pub struct Step {
+    /// 1-based epoch and iteration within it.
+    pub epoch: usize,
+    pub iteration: usize,
+    pub per_epoch: usize,
+    pub losses: Losses<f32>,
+    pub images: PhaseImages,
+    /// This was the epoch's last iteration: call [`Run::end_epoch`].
+    pub epoch_complete: bool,
+}
+
+impl Run {
+    /// A run of `trainer` over `data`, continuing `history` (empty for a new run).
+    pub fn new(trainer: Trainer, data: Dataset, history: Vec<EpochRecord>) -> Result<Self, Error> {
+        let batch = trainer.config().batch_size;
+        if data.train.len() < batch {
+            return Err(Error::Config(format!("{} training images are fewer than one batch of {batch}", data.train.len())));
+        }
+        if data.channels() != trainer.shape().channels {
+            return Err(Error::Config(format!(
+                "the model is for {}-channel images but {} has {} channels",
+                trainer.shape().channels,
+                data.name,
+                data.channels()
+            )));
+        }
+        Ok(Self { trainer, data, history, order: Vec::new(), next: 0, mean: LossMean::default(), started: None })
+    }
+
+    pub fn trainer(&self) -> &Trainer {
+        &self.trainer
+    }
+
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    pub fn history(&self) -> &[EpochRecord] {
+        &self.history
+    }
+
+    /// Iterations per epoch (drop_last, as the official loader).
+    pub fn per_epoch(&self) -> usize {
+        self.data.train.len() / self.trainer.config().batch_size
+    }
+
+    /// One PAD iteration on the next batch (starting an epoch when none is under way). Losses are
+    /// read back (async); a NaN or infinite loss stops the run with an error.
+    pub async fn step(&mut self) -> Result<Step, Error> {
+        if self.order.is_empty() {
+            self.order = self.trainer.begin_epoch(self.data.train.len());
+            self.next = 0;
+            self.mean = LossMean::default();
+            self.started = Some(Instant::now());
+        }
+        let b = self.trainer.config().batch_size;
+        let idx = &self.order[self.next * b..(self.next + 1) * b];
+        let x = self.data.train.batch(idx, self.trainer.device());
+        let out = self.trainer.iteration(x)?;
+        let losses = out.losses.read().await?;
+        let (epoch, iteration) = (self.trainer.epochs_done() + 1, self.next + 1);
+        if !losses.is_finite() {
+            return Err(Error::Diverged(format!("training diverged at epoch {epoch}, iteration {iteration}: a loss is NaN or infinite")));
+        }
+        self.mean.add(&losses);
+        self.next += 1;
+        let per_epoch = self.per_epoch();
+        Ok(Step { epoch, iteration, per_epoch, losses, images: out.images, epoch_complete: self.next == per_epoch })
+    }
+
+    async fn probe(&self, record: &mut EpochRecord) -> Result<(), Error> {
+        let t = &self.trainer;
+        let (report, _, _) = crate::eval::probe_report(&t.encoder(), &self.data, t.config().seed, t.device()).await?;
+        record.probe_official = report.official.per_batch;
+        record.probe_official_all = Some(report.official.all);
+        record.probe_stable = Some(report.stable.all);
+        Ok(())
+    }
+
+    /// Epoch 0 of a new run: both probes on the untrained encoder (the curves' baseline).
+    pub async fn baseline(&mut self) -> Result<&EpochRecord, Error> {
+        let mut record = EpochRecord { epoch: 0, iterations: 0, losses: None, probe_official: None, probe_official_all: None, probe_stable: None, seconds: 0.0 };
+        self.probe(&mut record).await?;
+        self.history.push(record);
+        Ok(self.history.last().expect("just pushed"))
+    }
+
+    /// Close the epoch whose last iteration just ran: mean losses, optionally the probes, history.
+    pub async fn end_epoch(&mut self, probe: bool) -> Result<&EpochRecord, Error> {
+        self.trainer.end_epoch();
+        let iterations = self.next;
+        self.order.clear();
+        let mut record = EpochRecord {
+            epoch: self.trainer.epochs_done(),
+            iterations,
+            losses: Some(self.mean.mean()),
+            probe_official: None,
+            probe_official_all: None,
+            probe_stable: None,
+            seconds: self.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0),
+        };
+        if probe && !self.data.test.is_empty() {
+            self.probe(&mut record).await?;
+        }
+        self.history.push(record);
+        Ok(self.history.last().expect("just pushed"))
+    }
+
+    /// The run as checkpoint bytes (async: reads the weights back).
+    pub async fn checkpoint(&self) -> Result<Vec<u8>, Error> {
+        checkpoint::to_bytes(&self.trainer, &self.data.name, &self.data.classes, &self.history).await
+    }
+}
