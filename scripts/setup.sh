@@ -7,6 +7,9 @@ set -euo pipefail
 WASM_BINDGEN=0.2.130
 TRUNK=0.21.14   # trunk 0.22.x needs rustc >= 1.96.1
 
+for component in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+done
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi

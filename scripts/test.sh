@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+cargo fmt --check
+cargo clippy --release --all-targets -- -D warnings
 cargo test --release
 # The page must keep building for wasm (the browser app's issue builds on it).
 trunk build

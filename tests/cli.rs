@@ -31,7 +31,14 @@ fn train_resume_and_eval_write_their_outputs() {
     let out = dir.path().join("run");
     let o = train(&out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
-    for f in ["metrics.csv", "checkpoint.padckpt", "grids/epoch_001_input.png", "grids/epoch_001_reconstruction.png", "grids/epoch_001_nrem.png", "grids/epoch_001_rem.png"] {
+    for f in [
+        "metrics.csv",
+        "checkpoint.padckpt",
+        "grids/epoch_001_input.png",
+        "grids/epoch_001_reconstruction.png",
+        "grids/epoch_001_nrem.png",
+        "grids/epoch_001_rem.png",
+    ] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
@@ -53,7 +60,19 @@ fn train_resume_and_eval_write_their_outputs() {
 
     let eval = dir.path().join("eval");
     let ck = out.join("checkpoint.padckpt");
-    let o = pad(&["eval", "--checkpoint", ck.to_str().unwrap(), "--dataset", "mnist", "--train-limit", "256", "--samples", "20", "--out", eval.to_str().unwrap()]);
+    let o = pad(&[
+        "eval",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--dataset",
+        "mnist",
+        "--train-limit",
+        "256",
+        "--samples",
+        "20",
+        "--out",
+        eval.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let curve = std::fs::read_to_string(eval.join("occlusion.csv")).unwrap();
     assert_eq!(curve.lines().count(), 12, "header + 11 occlusion levels");

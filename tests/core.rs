@@ -18,11 +18,19 @@ fn scalar(t: Tensor<1>) -> f32 {
 }
 
 const E_ALL: [&str; 10] = [
-    "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight", "conv3.bias", "conv4.weight", "conv4.bias", "dis.weight", "dis.bias",
+    "conv1.weight",
+    "conv1.bias",
+    "conv2.weight",
+    "conv2.bias",
+    "conv3.weight",
+    "conv3.bias",
+    "conv4.weight",
+    "conv4.bias",
+    "dis.weight",
+    "dis.bias",
 ];
-const G_ALL: [&str; 8] = [
-    "tconv1.weight", "tconv1.bias", "tconv2.weight", "tconv2.bias", "tconv3.weight", "tconv3.bias", "tconv4.weight", "tconv4.bias",
-];
+const G_ALL: [&str; 8] =
+    ["tconv1.weight", "tconv1.bias", "tconv2.weight", "tconv2.bias", "tconv3.weight", "tconv3.bias", "tconv4.weight", "tconv4.bias"];
 
 fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
@@ -196,7 +204,10 @@ fn wake_gradients_reach_exactly_the_specified_parameters() {
 fn nrem_gradients_reach_only_the_encoder_trunk_and_latent_head() {
     let (e, g) = nets(3, 1);
     let memory = e.valid().latent(random_batch(8, 3, 5));
-    let mask = Tensor::<4>::from_data(TensorData::new(Occlusion { p: 0.4, tile: 4 }.mask(32, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1)), [1, 1, 32, 32]), &cpu());
+    let mask = Tensor::<4>::from_data(
+        TensorData::new(Occlusion { p: 0.4, tile: 4 }.mask(32, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1)), [1, 1, 32, 32]),
+        &cpu(),
+    );
     let pass = nrem::nrem(&e, &g, memory, mask);
     let mut grads = pass.l_nrem.backward();
     let ge = GradientsParams::from_module(&mut grads, &e);
@@ -272,7 +283,8 @@ fn optimizer_step_semantics() {
             StepSemantics::ZeroFilled => {
                 // Momentum-only move with g = 0: m = 0.5·m₁, v = 0.999·v₁, step counter 2.
                 assert_eq!(time_w, 2);
-                let expected_delta = 0.1 * (0.5 * 0.5) / (1.0 - 0.25) / ((0.999f64 * 0.001).sqrt() / (1.0 - 0.999f64.powi(2)).sqrt() + 1e-8);
+                let expected_delta =
+                    0.1 * (0.5 * 0.5) / (1.0 - 0.25) / ((0.999f64 * 0.001).sqrt() / (1.0 - 0.999f64.powi(2)).sqrt() + 1e-8);
                 let delta = (v1[0][0] - v2[0][0]) as f64;
                 assert!((delta - expected_delta).abs() < 1e-4, "momentum step {delta} vs {expected_delta}");
             }

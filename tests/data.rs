@@ -101,7 +101,7 @@ fn mat_element(ty: u32, data: &[u8]) -> Vec<u8> {
     let mut v = ty.to_le_bytes().to_vec();
     v.extend_from_slice(&(data.len() as u32).to_le_bytes());
     v.extend_from_slice(data);
-    while v.len() % 8 != 0 {
+    while !v.len().is_multiple_of(8) {
         v.push(0);
     }
     v
@@ -189,18 +189,22 @@ fn svhn_mat_reader_rejects_bad_files() {
         ("empty", vec![], "too short"),
         ("no endian", vec![0; 200], "not a MATLAB v5 file"),
         ("truncated", good[..good.len() - 100].to_vec(), "past the end"),
-        ("no y", mat_file(&[x.clone()], false), "no variable 'y'"),
-        ("no X", mat_file(&[y.clone()], true), "no variable 'X'"),
+        ("no y", mat_file(std::slice::from_ref(&x), false), "no variable 'y'"),
+        ("no X", mat_file(std::slice::from_ref(&y), true), "no variable 'X'"),
         ("label 0", mat_file(&[x.clone(), mat_matrix("y", 6, &[2, 1], 2, &[0, 2])], false), "outside 1..=10"),
         ("label count", mat_file(&[x.clone(), mat_matrix("y", 6, &[3, 1], 2, &[1, 2, 3])], false), "3 labels"),
         ("X shape", mat_file(&[mat_matrix("X", 9, &[28, 28, 1, 2], 2, &[0; 28 * 28 * 2]), y.clone()], false), "expected (32, 32, 3, N)"),
         ("X lies about size", mat_file(&[mat_matrix("X", 9, &[32, 32, 3, 4_000_000], 2, &svhn_x(2)), y.clone()], false), "declares"),
-        ("corrupt zlib", {
-            let mut f = mat_file(&[x.clone(), y.clone()], true);
-            let n = f.len();
-            f[200..n - 10].iter_mut().for_each(|b| *b ^= 0x5a);
-            f
-        }, "MATLAB"),
+        (
+            "corrupt zlib",
+            {
+                let mut f = mat_file(&[x.clone(), y.clone()], true);
+                let n = f.len();
+                f[200..n - 10].iter_mut().for_each(|b| *b ^= 0x5a);
+                f
+            },
+            "MATLAB",
+        ),
         ("HDF5 (v7.3)", [vec![0u8; 128], b"\x89HDF\r\n".to_vec()].concat(), "v7.3"),
     ];
     for (name, bytes, expect) in cases {
@@ -237,7 +241,10 @@ fn bundles_round_trip_and_reject_bad_bytes() {
     lying[8..12].copy_from_slice(&(text.len() as u32).to_le_bytes());
     assert!(err(bundle::decode("b", &lying)).contains("header promises"));
     // A header declaring a huge payload is refused before decompressing anything.
-    let huge = String::from_utf8(bytes[12..json_end].to_vec()).unwrap().replace("\"train\":3", "\"train\":1000000").replace("\"height\":28", "\"height\":256");
+    let huge = String::from_utf8(bytes[12..json_end].to_vec())
+        .unwrap()
+        .replace("\"train\":3", "\"train\":1000000")
+        .replace("\"height\":28", "\"height\":256");
     let mut bomb = bytes[..8].to_vec();
     bomb.extend_from_slice(&(huge.len() as u32).to_le_bytes());
     bomb.extend_from_slice(huge.as_bytes());

@@ -18,7 +18,11 @@ fn config(variant: Variant, batch: usize, seed: u64) -> TrainConfig {
 fn run(trainer: &mut Trainer, set: &pad::data::ImageSet, iters: usize) -> Vec<Losses<f32>> {
     let b = trainer.config().batch_size;
     let order = trainer.begin_epoch(set.len());
-    order.chunks_exact(b).take(iters).map(|idx| block_on(trainer.iteration(set.batch(idx, &cpu())).unwrap().losses.read()).unwrap()).collect()
+    order
+        .chunks_exact(b)
+        .take(iters)
+        .map(|idx| block_on(trainer.iteration(set.batch(idx, &cpu())).unwrap().losses.read()).unwrap())
+        .collect()
 }
 
 fn tiny_mnist(n: usize) -> pad::data::Dataset {
@@ -81,7 +85,10 @@ fn probes_separate_separable_latents() {
     let centres: Vec<Vec<f32>> = (0..k).map(|_| (0..d).map(|_| rng.random_range(-1.0..1.0)).collect()).collect();
     let mut make = |count: usize| {
         let labels: Vec<u8> = (0..count).map(|i| (i % k) as u8).collect();
-        let z: Vec<f32> = labels.iter().flat_map(|&l| centres[l as usize].iter().map(|c| c + 0.3 * rng.random_range(-1.0f32..1.0)).collect::<Vec<_>>()).collect();
+        let z: Vec<f32> = labels
+            .iter()
+            .flat_map(|&l| centres[l as usize].iter().map(|c| c + 0.3 * rng.random_range(-1.0f32..1.0)).collect::<Vec<_>>())
+            .collect();
         (Tensor::<2>::from_data(TensorData::new(z, [count, d]), &dev), labels)
     };
     let (ztr, ytr) = make(n);
@@ -113,9 +120,17 @@ fn a_short_pad_run_learns_on_bundled_mnist() {
     let first = losses[0].img;
     let last: f32 = losses[losses.len() - 5..].iter().map(|l| l.img).sum::<f32>() / 5.0;
     let (after, _, _) = block_on(pad::eval::probe_report(&t.encoder(), &data, 0, &cpu())).unwrap();
-    eprintln!("L_img {first:.4} -> {last:.4}; probe stable {:.3} -> {:.3}, official {:.3} -> {:.3}", before.stable.all, after.stable.all, before.official.all, after.official.all);
+    eprintln!(
+        "L_img {first:.4} -> {last:.4}; probe stable {:.3} -> {:.3}, official {:.3} -> {:.3}",
+        before.stable.all, after.stable.all, before.official.all, after.official.all
+    );
     assert!(last < 0.5 * first, "L_img must at least halve: {first} -> {last}");
-    assert!(after.official.all > before.official.all + OFFICIAL_MARGIN, "official probe {:.3} -> {:.3}", before.official.all, after.official.all);
+    assert!(
+        after.official.all > before.official.all + OFFICIAL_MARGIN,
+        "official probe {:.3} -> {:.3}",
+        before.official.all,
+        after.official.all
+    );
     assert!(after.stable.all > before.stable.all + STABLE_MARGIN, "stable probe {:.3} -> {:.3}", before.stable.all, after.stable.all);
 }
 
@@ -204,7 +219,10 @@ fn a_run_walks_epochs_and_keeps_history() {
     let baseline = block_on(run.baseline()).unwrap();
     assert_eq!((baseline.epoch, baseline.losses.is_none()), (0, true));
     let steps: Vec<_> = (0..3).map(|_| block_on(run.step()).unwrap()).collect();
-    assert_eq!(steps.iter().map(|s| (s.epoch, s.iteration, s.epoch_complete)).collect::<Vec<_>>(), vec![(1, 1, false), (1, 2, false), (1, 3, true)]);
+    assert_eq!(
+        steps.iter().map(|s| (s.epoch, s.iteration, s.epoch_complete)).collect::<Vec<_>>(),
+        vec![(1, 1, false), (1, 2, false), (1, 3, true)]
+    );
     let rec = block_on(run.end_epoch(true)).unwrap().clone();
     assert_eq!((rec.epoch, rec.iterations), (1, 3));
     let mean_img = steps.iter().map(|s| s.losses.img).sum::<f32>() / 3.0;

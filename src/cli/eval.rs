@@ -38,7 +38,12 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     let (trainer, header) = checkpoint::from_bytes(&bytes, &device)?;
     let data = load_data(&args.dataset, args.test.as_deref(), args.train_limit, probe_min())?;
     if data.channels() != header.channels {
-        return Err(Error::Checkpoint(format!("the checkpoint expects {}-channel images, {} has {}", header.channels, data.name, data.channels())));
+        return Err(Error::Checkpoint(format!(
+            "the checkpoint expects {}-channel images, {} has {}",
+            header.channels,
+            data.name,
+            data.channels()
+        )));
     }
     if data.test.is_empty() {
         return Err(Error::Config(format!("{} has no test split: pass --test", data.name)));
@@ -46,7 +51,14 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     ensure_dir(&args.out)?;
     let encoder = trainer.encoder();
     let seed = header.config.seed;
-    eprintln!("evaluating {} after {} epochs on {} ({} train / {} test)", header.config.variant.label(), header.epoch, data.name, data.train.len(), data.test.len());
+    eprintln!(
+        "evaluating {} after {} epochs on {} ({} train / {} test)",
+        header.config.variant.label(),
+        header.epoch,
+        data.name,
+        data.train.len(),
+        data.test.len()
+    );
 
     let (report, official, stable) = block_on(probe_report(&encoder, &data, seed, &device))?;
     eprintln!(
@@ -83,7 +95,10 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
             m.intra, m.inter, m.clean_occluded, m.intra_inter_ratio, m.occluded_inter_ratio, m.samples
         ),
     )?;
-    eprintln!("latent organisation (mean squared differences, D8): intra/inter {:.3}, clean-occluded/inter {:.3}", m.intra_inter_ratio, m.occluded_inter_ratio);
+    eprintln!(
+        "latent organisation (mean squared differences, D8): intra/inter {:.3}, clean-occluded/inter {:.3}",
+        m.intra_inter_ratio, m.occluded_inter_ratio
+    );
 
     // PCA of test latents: up to 60 per class, with their 30 %-occluded versions as rings.
     let mut chosen = Vec::new();
@@ -107,7 +122,11 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     write(&args.out.join("pca.csv"), &csv)?;
     pictures::scatter_plot(
         &args.out.join("pca.png"),
-        &format!("Test latents, PCA ({:.0}% + {:.0}% of variance); rings: 30% occluded", proj.explained[0] * 100.0, proj.explained[1] * 100.0),
+        &format!(
+            "Test latents, PCA ({:.0}% + {:.0}% of variance); rings: 30% occluded",
+            proj.explained[0] * 100.0,
+            proj.explained[1] * 100.0
+        ),
         &points,
         &data.classes,
     )?;

@@ -45,7 +45,9 @@ impl DeviceArg {
     pub fn init(self) -> Result<burn::tensor::Device, Error> {
         match self {
             DeviceArg::Cpu => Ok(burn::tensor::Device::flex()),
-            DeviceArg::Wgpu => burn::tensor::Device::wgpu_options().init().map_err(|e| Error::Device(format!("no usable wgpu adapter: {e}"))),
+            DeviceArg::Wgpu => {
+                burn::tensor::Device::wgpu_options().init().map_err(|e| Error::Device(format!("no usable wgpu adapter: {e}")))
+            }
         }
     }
 }

@@ -35,7 +35,9 @@ pub fn save_grid(images: &Tensor<4>, path: &Path) -> Result<(), Error> {
 
 /// The four phase grids of one epoch: `epoch_NNN_{input,reconstruction,nrem,rem}.png`.
 pub fn save_phase_grids(images: &PhaseImages, dir: &Path, epoch: usize) -> Result<(), Error> {
-    for (name, t) in [("input", &images.input), ("reconstruction", &images.reconstruction), ("nrem", &images.nrem_dream), ("rem", &images.rem_dream)] {
+    for (name, t) in
+        [("input", &images.input), ("reconstruction", &images.reconstruction), ("nrem", &images.nrem_dream), ("rem", &images.rem_dream)]
+    {
         save_grid(t, &dir.join(format!("epoch_{epoch:03}_{name}.png")))?;
     }
     Ok(())
@@ -46,7 +48,8 @@ pub fn save_phase_grids(images: &PhaseImages, dir: &Path, epoch: usize) -> Resul
 fn font_available() -> bool {
     static FONT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *FONT.get_or_init(|| {
-        let candidates = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf", "/Library/Fonts/Arial.ttf"];
+        let candidates =
+            ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf", "/Library/Fonts/Arial.ttf"];
         candidates.iter().find_map(|p| std::fs::read(p).ok()).is_some_and(|bytes| {
             let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
             plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok()
@@ -69,7 +72,14 @@ fn save_rgb(buf: Vec<u8>, path: &Path) -> Result<(), Error> {
 }
 
 /// Line plot of named series of (x, y) points.
-pub fn line_plot(path: &Path, title: &str, x_label: &str, y_label: &str, y_range: std::ops::Range<f32>, series: &[(String, Vec<(f32, f32)>)]) -> Result<(), Error> {
+pub fn line_plot(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    y_range: std::ops::Range<f32>,
+    series: &[(String, Vec<(f32, f32)>)],
+) -> Result<(), Error> {
     let text = font_available();
     let mut buf = vec![255u8; (W * H * 3) as usize];
     {

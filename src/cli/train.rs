@@ -118,13 +118,22 @@ fn write_metrics(path: &Path, history: &[EpochRecord]) -> Result<(), Error> {
     let mut s = format!("epoch,iterations,{},probe_official,probe_official_all,probe_stable,seconds\n", Losses::<f32>::NAMES.join(","));
     for r in history {
         let l = r.losses.clone().map(|l| l.to_array().map(|v| format!("{v:.6}"))).unwrap_or_else(|| [(); 5].map(|_| String::new()));
-        s += &format!("{},{},{},{},{},{},{:.2}\n", r.epoch, r.iterations, l.join(","), opt(r.probe_official), opt(r.probe_official_all), opt(r.probe_stable), r.seconds);
+        s += &format!(
+            "{},{},{},{},{},{},{:.2}\n",
+            r.epoch,
+            r.iterations,
+            l.join(","),
+            opt(r.probe_official),
+            opt(r.probe_official_all),
+            opt(r.probe_stable),
+            r.seconds
+        );
     }
     write_atomic(path, s.as_bytes())
 }
 
 fn probes_due(args: &TrainArgs, data: &Dataset, epoch: usize) -> bool {
-    args.probe_every > 0 && epoch % args.probe_every == 0 && !data.test.is_empty()
+    args.probe_every > 0 && epoch.is_multiple_of(args.probe_every) && !data.test.is_empty()
 }
 
 /// One line per epoch for the log.
@@ -177,7 +186,9 @@ pub fn run(args: TrainArgs) -> Result<(), Error> {
         bar.set_prefix(format!("{epoch}/{}", args.epochs));
         let images = loop {
             let step = block_on(run.step()).map_err(|e| match e {
-                Error::Diverged(m) => Error::Diverged(format!("{m}; the last checkpoint in {} is kept — try a smaller --lr", args.out.display())),
+                Error::Diverged(m) => {
+                    Error::Diverged(format!("{m}; the last checkpoint in {} is kept — try a smaller --lr", args.out.display()))
+                }
                 e => e,
             })?;
             bar.set_message(format!("L_img {:.4} L_NREM {:.4} L_fake {:.3}", step.losses.img, step.losses.nrem, step.losses.fake));

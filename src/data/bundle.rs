@@ -71,7 +71,8 @@ pub fn header(what: &str, bytes: &[u8]) -> Result<(BundleHeader, usize), Error> 
     if len > MAX_HEADER || 12 + len > bytes.len() {
         return Err(Error::Data(format!("{what}: bundle header is truncated or too large")));
     }
-    let h: BundleHeader = serde_json::from_slice(&bytes[12..12 + len]).map_err(|e| Error::Data(format!("{what}: bad bundle header ({e})")))?;
+    let h: BundleHeader =
+        serde_json::from_slice(&bytes[12..12 + len]).map_err(|e| Error::Data(format!("{what}: bad bundle header ({e})")))?;
     if !(h.channels == 1 || h.channels == 3) || !(8..=256).contains(&h.height) || !(8..=256).contains(&h.width) {
         return Err(Error::Data(format!("{what}: bundle declares unsupported images {}×{}×{}", h.channels, h.height, h.width)));
     }
@@ -89,10 +90,9 @@ pub fn header(what: &str, bytes: &[u8]) -> Result<(BundleHeader, usize), Error> 
 pub fn decode(what: &str, bytes: &[u8]) -> Result<Dataset, Error> {
     let (h, start) = header(what, bytes)?;
     let per = h.channels * h.height * h.width;
-    let expected = (h.train + h.test)
-        .checked_mul(per + 1)
-        .filter(|&n| n <= MAX_PAYLOAD)
-        .ok_or_else(|| Error::Data(format!("{what}: bundle declares {} images of {per} bytes, more than this program accepts", h.train + h.test)))?;
+    let expected = (h.train + h.test).checked_mul(per + 1).filter(|&n| n <= MAX_PAYLOAD).ok_or_else(|| {
+        Error::Data(format!("{what}: bundle declares {} images of {per} bytes, more than this program accepts", h.train + h.test))
+    })?;
     let body = gunzip_limited(what, &bytes[start..], expected)?;
     if body.len() != expected {
         return Err(Error::Data(format!("{what}: bundle payload holds {} bytes, the header promises {expected}", body.len())));

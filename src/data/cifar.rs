@@ -13,7 +13,7 @@ pub fn parse(what: &str, bytes: &[u8]) -> Result<ImageSet, Error> {
     if bytes.is_empty() {
         return Err(Error::Data(format!("{what}: the file is empty")));
     }
-    if bytes.len() % RECORD != 0 {
+    if !bytes.len().is_multiple_of(RECORD) {
         return Err(Error::Data(format!(
             "{what}: {} bytes is not a whole number of {RECORD}-byte CIFAR-10 records (truncated or not a CIFAR-10 binary file)",
             bytes.len()

@@ -39,7 +39,12 @@ fn first_existing(dir: &Path, names: &[&str]) -> Option<PathBuf> {
 }
 
 /// The test split: the file the user named, else the one found next to the training data, else none.
-fn test_split(named: Option<&Path>, found: Option<PathBuf>, channels: usize, parse: impl Fn(&Path) -> Result<ImageSet, Error>) -> Result<ImageSet, Error> {
+fn test_split(
+    named: Option<&Path>,
+    found: Option<PathBuf>,
+    channels: usize,
+    parse: impl Fn(&Path) -> Result<ImageSet, Error>,
+) -> Result<ImageSet, Error> {
     match named.map(Path::to_path_buf).or(found) {
         Some(p) => parse(&p),
         None => Ok(ImageSet { channels, ..Default::default() }),
@@ -65,7 +70,8 @@ fn load_cifar(path: &Path, test: Option<&Path>) -> Result<Dataset, Error> {
 fn load_svhn(path: &Path, test: Option<&Path>) -> Result<Dataset, Error> {
     let parse = |p: &Path| svhn::parse(&name(p), &read(p)?);
     let (train_file, test_file) = if path.is_dir() {
-        let train = first_existing(path, &["train_32x32.mat"]).ok_or_else(|| Error::Data(format!("{}: no train_32x32.mat", path.display())))?;
+        let train =
+            first_existing(path, &["train_32x32.mat"]).ok_or_else(|| Error::Data(format!("{}: no train_32x32.mat", path.display())))?;
         (train, first_existing(path, &["test_32x32.mat"]))
     } else {
         (path.to_path_buf(), None)
@@ -83,8 +89,9 @@ fn idx_labels_for(images: &Path) -> Option<PathBuf> {
 }
 
 fn load_idx_pair(images: &Path) -> Result<ImageSet, Error> {
-    let labels = idx_labels_for(images)
-        .ok_or_else(|| Error::Data(format!("{}: cannot find its labels file (expected …labels-idx1-ubyte next to it)", images.display())))?;
+    let labels = idx_labels_for(images).ok_or_else(|| {
+        Error::Data(format!("{}: cannot find its labels file (expected …labels-idx1-ubyte next to it)", images.display()))
+    })?;
     idx::images_and_labels(&name(images), &read(images)?, &name(&labels), &read(&labels)?)
 }
 
@@ -97,7 +104,7 @@ fn load_idx(path: &Path, test: Option<&Path>) -> Result<Dataset, Error> {
         (path.to_path_buf(), None)
     };
     let train = load_idx_pair(&train_images)?;
-    let test = test_split(test, test_images, 1, |p| load_idx_pair(p))?;
+    let test = test_split(test, test_images, 1, load_idx_pair)?;
     Ok(Dataset { name: "IDX".into(), classes: digit_classes(), train, test })
 }
 

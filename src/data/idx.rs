@@ -41,10 +41,7 @@ pub fn parse(what: &str, bytes: &[u8]) -> Result<IdxArray, Error> {
     if bytes.len() < header {
         return Err(Error::Data(format!("{what}: truncated IDX header")));
     }
-    let dims: Vec<usize> = bytes[4..header]
-        .chunks_exact(4)
-        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .collect();
+    let dims: Vec<usize> = bytes[4..header].chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize).collect();
     let expected = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
     let body = bytes.len() - header;
     match expected {
@@ -60,7 +57,10 @@ pub fn images_and_labels(image_name: &str, images: &[u8], label_name: &str, labe
     let img = parse(image_name, images)?;
     let lab = parse(label_name, labels)?;
     if img.dims.len() != 3 {
-        return Err(Error::Data(format!("{image_name}: expected a 3-dimensional image array (N×H×W), found {} dimensions", img.dims.len())));
+        return Err(Error::Data(format!(
+            "{image_name}: expected a 3-dimensional image array (N×H×W), found {} dimensions",
+            img.dims.len()
+        )));
     }
     if lab.dims.len() != 1 {
         return Err(Error::Data(format!("{label_name}: expected a 1-dimensional label array, found {} dimensions", lab.dims.len())));

@@ -31,7 +31,9 @@ impl FromStr for DatasetSpec {
             Some((k, p)) => (k, Some(PathBuf::from(p))),
             None => (s, None),
         };
-        let need = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty()).ok_or_else(|| Error::Config(format!("dataset '{kind}' needs a path: {kind}:PATH")));
+        let need = |p: Option<PathBuf>| {
+            p.filter(|p| !p.as_os_str().is_empty()).ok_or_else(|| Error::Config(format!("dataset '{kind}' needs a path: {kind}:PATH")))
+        };
         Ok(match kind {
             "mnist" if path.is_none() => DatasetSpec::Mnist,
             "fashion" if path.is_none() => DatasetSpec::Fashion,

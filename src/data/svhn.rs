@@ -64,7 +64,8 @@ impl<'a> Cursor<'a> {
         }
         let n = self.u32_at(self.pos + 4)? as usize;
         let start = self.pos + 8;
-        let data = start.checked_add(n).and_then(|end| self.b.get(start..end)).ok_or_else(|| self.err("element runs past the end of the file"))?;
+        let data =
+            start.checked_add(n).and_then(|end| self.b.get(start..end)).ok_or_else(|| self.err("element runs past the end of the file"))?;
         // Compressed elements are not padded; everything else is padded to 8 bytes.
         self.pos = if first == MI_COMPRESSED { start + n } else { start + n.div_ceil(8) * 8 };
         Ok((first, data))
@@ -137,7 +138,9 @@ fn matrix(what: &str, payload: &[u8], big_endian: bool) -> Result<Option<MatArra
         )));
     }
     if ty != 2 && count > MAX_WIDENED {
-        return Err(Error::Data(format!("{what}: variable '{name}' holds {count} values of type {ty}; only 8-bit images and label-sized arrays are supported")));
+        return Err(Error::Data(format!(
+            "{what}: variable '{name}' holds {count} values of type {ty}; only 8-bit images and label-sized arrays are supported"
+        )));
     }
     let (bytes, values) = if ty == 2 { (real.to_vec(), Vec::new()) } else { (Vec::new(), numbers(what, ty, real, big_endian)?) };
     Ok(Some(MatArray { name, dims, bytes, values }))
@@ -149,7 +152,9 @@ pub fn parse_mat(what: &str, bytes: &[u8]) -> Result<Vec<MatArray>, Error> {
         return Err(Error::Data(format!("{what}: too short for a MATLAB file ({} bytes)", bytes.len())));
     }
     if bytes.starts_with(b"\x89HDF") || bytes[HEADER..].starts_with(b"\x89HDF") || bytes.starts_with(b"MATLAB 7.3") {
-        return Err(Error::Data(format!("{what}: MATLAB v7.3 (HDF5) files are not supported; save with -v7 or use the official SVHN files")));
+        return Err(Error::Data(format!(
+            "{what}: MATLAB v7.3 (HDF5) files are not supported; save with -v7 or use the official SVHN files"
+        )));
     }
     let big_endian = match &bytes[126..128] {
         b"IM" => false,
@@ -182,8 +187,14 @@ fn collect(what: &str, body: &[u8], big_endian: bool, out: &mut Vec<MatArray>, d
 /// SVHN images and labels from an official `*_32x32.mat` file.
 pub fn parse(what: &str, bytes: &[u8]) -> Result<ImageSet, Error> {
     let arrays = parse_mat(what, bytes)?;
-    let x = arrays.iter().find(|a| a.name == "X").ok_or_else(|| Error::Data(format!("{what}: no variable 'X' (is this an SVHN *_32x32.mat file?)")))?;
-    let y = arrays.iter().find(|a| a.name == "y").ok_or_else(|| Error::Data(format!("{what}: no variable 'y' (is this an SVHN *_32x32.mat file?)")))?;
+    let x = arrays
+        .iter()
+        .find(|a| a.name == "X")
+        .ok_or_else(|| Error::Data(format!("{what}: no variable 'X' (is this an SVHN *_32x32.mat file?)")))?;
+    let y = arrays
+        .iter()
+        .find(|a| a.name == "y")
+        .ok_or_else(|| Error::Data(format!("{what}: no variable 'y' (is this an SVHN *_32x32.mat file?)")))?;
     if x.dims.len() != 4 || x.dims[0] != SIDE || x.dims[1] != SIDE || x.dims[2] != 3 {
         return Err(Error::Data(format!("{what}: X has shape {:?}, expected (32, 32, 3, N)", x.dims)));
     }

@@ -66,7 +66,10 @@ impl Probe {
 fn check(z: &Tensor<2>, y: &[u8], classes: usize) -> Result<(), Error> {
     let n = z.dims()[0];
     if n != y.len() || n < BATCH {
-        return Err(Error::Config(format!("the probe needs at least {BATCH} training latents with labels, got {n} latents and {} labels", y.len())));
+        return Err(Error::Config(format!(
+            "the probe needs at least {BATCH} training latents with labels, got {n} latents and {} labels",
+            y.len()
+        )));
     }
     if classes < 2 {
         return Err(Error::Config("the probe needs at least 2 classes".into()));

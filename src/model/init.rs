@@ -2,8 +2,8 @@
 //! project's seeded host RNG so that one seed gives the same network on every device.
 
 use burn::module::Param;
-use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::prelude::*;
 use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
@@ -51,10 +51,8 @@ impl<R: Rng> Init<'_, R> {
 
     /// A 4×4 `ConvTranspose2d`; weight layout (in, out, k, k) as in PyTorch.
     pub fn tconv(&mut self, cin: usize, cout: usize, stride: usize, pad: usize) -> ConvTranspose2d {
-        let mut c = ConvTranspose2dConfig::new([cin, cout], [K, K])
-            .with_stride([stride, stride])
-            .with_padding([pad, pad])
-            .init(self.device);
+        let mut c =
+            ConvTranspose2dConfig::new([cin, cout], [K, K]).with_stride([stride, stride]).with_padding([pad, pad]).init(self.device);
         c.weight = self.weight([cin, cout, K, K]);
         c.bias = Some(self.bias(cout, cout * K * K));
         c

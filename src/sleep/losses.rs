@@ -15,9 +15,7 @@ pub fn mse<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Tensor<1> {
 pub fn kl_batch(z: Tensor<2>) -> Tensor<1> {
     let (var, mean) = z.var_mean(0); // (1, n_z) each, var unbiased
     let log_std = var.clone().log().mul_scalar(0.5);
-    ((var + mean.square()).mul_scalar(0.5) - log_std)
-        .sub_scalar(0.5)
-        .mean()
+    ((var + mean.square()).mul_scalar(0.5) - log_std).sub_scalar(0.5).mean()
 }
 
 /// log(x) clamped at −100 as in PyTorch's `BCELoss`, with a finite gradient: where x rounds to 0

@@ -23,13 +23,7 @@ pub struct WakePass {
 ///
 /// `latent_noise` (B, n_z) is added to z only as G's input (the "w/o REM" and "Wake only"
 /// conditions, decision D3); the KL term always acts on the clean z and always has weight 1.
-pub fn wake(
-    encoder: &Encoder,
-    generator: &Generator,
-    x: Tensor<4>,
-    latent_noise: Option<Tensor<2>>,
-    weights: &PhaseWeights,
-) -> WakePass {
+pub fn wake(encoder: &Encoder, generator: &Generator, x: Tensor<4>, latent_noise: Option<Tensor<2>>, weights: &PhaseWeights) -> WakePass {
     let out = encoder.forward(x.clone());
     let l_real = bce_real(out.d);
     let l_kl = kl_batch(out.z.clone());

@@ -121,25 +121,34 @@ pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], hist
 
 /// Read only the header of a checkpoint, checking its format and version.
 pub fn read_header(bytes: &[u8]) -> Result<CheckpointHeader, Error> {
-    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint ({e})")))?;
+    let reader =
+        Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint ({e})")))?;
     header_of(&reader)
 }
 
 fn header_of(reader: &Reader) -> Result<CheckpointHeader, Error> {
-    let json = reader.metadata().get(META_KEY).ok_or_else(|| Error::Checkpoint("not a PAD checkpoint (a burnpack file without PAD metadata)".into()))?;
+    let json = reader
+        .metadata()
+        .get(META_KEY)
+        .ok_or_else(|| Error::Checkpoint("not a PAD checkpoint (a burnpack file without PAD metadata)".into()))?;
     let v: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::Checkpoint(format!("unreadable header ({e})")))?;
     if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(Error::Checkpoint("not a PAD checkpoint".into()));
     }
     match v.get("version").and_then(|f| f.as_u64()) {
         Some(x) if x == VERSION as u64 => {}
-        Some(x) => return Err(Error::Checkpoint(format!("format version {x} is not supported by this program (it reads version {VERSION})"))),
+        Some(x) => {
+            return Err(Error::Checkpoint(format!("format version {x} is not supported by this program (it reads version {VERSION})")));
+        }
         None => return Err(Error::Checkpoint("header has no format version".into())),
     }
     let h: CheckpointHeader = serde_json::from_value(v).map_err(|e| Error::Checkpoint(format!("unreadable header ({e})")))?;
     h.config.validate().map_err(|e| Error::Checkpoint(e.to_string()))?;
     if h.image_side != ModelShape::SIDE || !(h.channels == 1 || h.channels == 3) || h.latent != h.config.latent {
-        return Err(Error::Checkpoint(format!("unsupported model shape {}×{}×{} with latent {}", h.channels, h.image_side, h.image_side, h.latent)));
+        return Err(Error::Checkpoint(format!(
+            "unsupported model shape {}×{}×{} with latent {}",
+            h.channels, h.image_side, h.image_side, h.latent
+        )));
     }
     Ok(h)
 }
@@ -192,7 +201,8 @@ fn load_into<M: Module>(prefix: &str, m: M, tensors: &HashMap<String, (Vec<usize
 /// Rebuild a trainer from checkpoint bytes on `device`. Nothing is changed on failure: the caller
 /// keeps whatever model it had.
 pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointHeader), Error> {
-    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint or corrupt ({e})")))?;
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+        .map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint or corrupt ({e})")))?;
     let header = header_of(&reader)?;
     let scalars = reader.scalars().clone();
     let mut tensors = HashMap::new();
@@ -222,10 +232,14 @@ pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointH
             let Some(path) = key.strip_suffix(".time") else { continue };
             let time = u64::try_from(*value).map_err(|_| Error::Checkpoint(format!("bad step count for {path}")))? as usize;
             // Each moment must be a vector as long as its parameter.
-            let (param_shape, _) = tensors.get(&format!("{net}.{path}")).ok_or_else(|| Error::Checkpoint(format!("Adam state for unknown parameter '{net}.{path}'")))?;
+            let (param_shape, _) = tensors
+                .get(&format!("{net}.{path}"))
+                .ok_or_else(|| Error::Checkpoint(format!("Adam state for unknown parameter '{net}.{path}'")))?;
             let len: usize = param_shape.iter().product();
             let moment = |m: &str| -> Result<Tensor<1>, Error> {
-                let (shape, v) = tensors.get(&format!("{prefix}{path}.{m}")).ok_or_else(|| Error::Checkpoint(format!("Adam state of '{path}' is incomplete")))?;
+                let (shape, v) = tensors
+                    .get(&format!("{prefix}{path}.{m}"))
+                    .ok_or_else(|| Error::Checkpoint(format!("Adam state of '{path}' is incomplete")))?;
                 if shape[..] != [len] {
                     return Err(Error::Checkpoint(format!("Adam state '{path}.{m}' has shape {shape:?}, its parameter has {len} values")));
                 }

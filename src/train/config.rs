@@ -1,8 +1,8 @@
 //! Training settings: the paper's conditions (spec §5) and the run's hyper-parameters.
 
 use super::optimizer::StepSemantics;
-use crate::sleep::memory::RemInput;
 use crate::Error;
+use crate::sleep::memory::RemInput;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;

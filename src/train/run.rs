@@ -102,7 +102,15 @@ impl Run {
 
     /// Epoch 0 of a new run: both probes on the untrained encoder (the curves' baseline).
     pub async fn baseline(&mut self) -> Result<&EpochRecord, Error> {
-        let mut record = EpochRecord { epoch: 0, iterations: 0, losses: None, probe_official: None, probe_official_all: None, probe_stable: None, seconds: 0.0 };
+        let mut record = EpochRecord {
+            epoch: 0,
+            iterations: 0,
+            losses: None,
+            probe_official: None,
+            probe_official_all: None,
+            probe_stable: None,
+            seconds: 0.0,
+        };
         self.probe(&mut record).await?;
         self.history.push(record);
         Ok(self.history.last().expect("just pushed"))

@@ -5,9 +5,9 @@ use super::config::TrainConfig;
 use super::metrics::Losses;
 use super::optimizer::PhaseOptimizer;
 use super::rng::{Stream, stream};
+use crate::Error;
 use crate::model::{Encoder, Generator, Init, ModelShape};
 use crate::sleep::{Hippocampus, Occlusion, Phase, nrem, rem, wake};
-use crate::Error;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use rand::seq::SliceRandom;
@@ -145,10 +145,7 @@ impl Trainer {
     pub fn iteration_observed(&mut self, x: Tensor<4>, observe: &mut dyn FnMut(Phase, &Tensor<1>)) -> Result<IterationOutput, Error> {
         let [b, c, h, w] = x.dims();
         if b < 2 || c != self.shape.channels || h != ModelShape::SIDE || w != ModelShape::SIDE {
-            return Err(Error::Config(format!(
-                "batch of shape {b}×{c}×{h}×{w} does not fit a model for ≥2×{}×32×32",
-                self.shape.channels
-            )));
+            return Err(Error::Config(format!("batch of shape {b}×{c}×{h}×{w} does not fit a model for ≥2×{}×32×32", self.shape.channels)));
         }
         let weights = self.config.variant.weights();
 
