@@ -91,3 +91,10 @@ pub struct EpochRecord {
     pub probe_stable: Option<f32>,
     pub seconds: f64,
 }
+
+impl EpochRecord {
+    /// A record without probe results (they are filled in when the probes run).
+    pub fn new(epoch: usize, iterations: usize, losses: Option<Losses<f32>>, seconds: f64) -> Self {
+        Self { epoch, iterations, losses, probe_official: None, probe_official_all: None, probe_stable: None, seconds }
+    }
+}

@@ -25,7 +25,6 @@ pub struct Step {
     /// 1-based epoch and iteration within it.
     pub epoch: usize,
     pub iteration: usize,
-    pub per_epoch: usize,
     pub losses: Losses<f32>,
     pub images: PhaseImages,
     /// This was the epoch's last iteration: call [`Run::end_epoch`].
@@ -87,8 +86,7 @@ impl Run {
         }
         self.mean.add(&losses);
         self.next += 1;
-        let per_epoch = self.per_epoch();
-        Ok(Step { epoch, iteration, per_epoch, losses, images: out.images, epoch_complete: self.next == per_epoch })
+        Ok(Step { epoch, iteration, losses, images: out.images, epoch_complete: self.next == self.per_epoch() })
     }
 
     async fn probe(&self, record: &mut EpochRecord) -> Result<(), Error> {
@@ -102,15 +100,7 @@ impl Run {
 
     /// Epoch 0 of a new run: both probes on the untrained encoder (the curves' baseline).
     pub async fn baseline(&mut self) -> Result<&EpochRecord, Error> {
-        let mut record = EpochRecord {
-            epoch: 0,
-            iterations: 0,
-            losses: None,
-            probe_official: None,
-            probe_official_all: None,
-            probe_stable: None,
-            seconds: 0.0,
-        };
+        let mut record = EpochRecord::new(0, 0, None, 0.0);
         self.probe(&mut record).await?;
         self.history.push(record);
         Ok(self.history.last().expect("just pushed"))
@@ -121,15 +111,8 @@ impl Run {
         self.trainer.end_epoch();
         let iterations = self.next;
         self.order.clear();
-        let mut record = EpochRecord {
-            epoch: self.trainer.epochs_done(),
-            iterations,
-            losses: Some(self.mean.mean()),
-            probe_official: None,
-            probe_official_all: None,
-            probe_stable: None,
-            seconds: self.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0),
-        };
+        let seconds = self.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
+        let mut record = EpochRecord::new(self.trainer.epochs_done(), iterations, Some(self.mean.mean()), seconds);
         if probe && !self.data.test.is_empty() {
             self.probe(&mut record).await?;
         }
