@@ -216,7 +216,7 @@ fn a_run_walks_epochs_and_keeps_history() {
     let trainer = Trainer::new(config(Variant::WakeOnly, 32, 2), 1, &cpu()).unwrap();
     let mut run = pad::train::Run::new(trainer, data.clone(), vec![]).unwrap();
     assert_eq!(run.per_epoch(), 3, "100 images, batch 32, drop_last");
-    let baseline = block_on(run.baseline()).unwrap();
+    let baseline = block_on(run.baseline()).unwrap().unwrap().clone();
     assert_eq!((baseline.epoch, baseline.losses.is_none()), (0, true));
     let steps: Vec<_> = (0..3).map(|_| block_on(run.step()).unwrap()).collect();
     assert_eq!(

@@ -43,15 +43,15 @@ pub fn run(args: BenchArgs) -> Result<(), Error> {
     let mut total = Vec::new();
     for it in 0..=args.iters {
         let start = Instant::now();
-        let mut last = start;
-        let mut times = [0f64; 3];
-        let mut observe = |phase: Phase, loss: &Tensor<1>| {
-            let _ = block_on(read_f32(loss.clone())); // wait for the phase's work to finish
-            let now = Instant::now();
-            times[phase as usize] = (now - last).as_secs_f64() * 1e3;
-            last = now;
-        };
-        trainer.iteration_observed(x.clone(), &mut observe)?;
+        // Wait for each phase's work to finish before timing the next one.
+        let wait = |loss: Tensor<1>| block_on(read_f32(loss)).map(|_| Instant::now());
+        let wake = trainer.wake(x.clone())?;
+        let after_wake = wait(wake.loss())?;
+        let nrem = trainer.nrem(wake);
+        let after_nrem = wait(nrem.loss())?;
+        let out = trainer.rem(nrem);
+        let after_rem = wait(out.losses.fake)?;
+        let times = [after_wake - start, after_nrem - after_wake, after_rem - after_nrem].map(|d| d.as_secs_f64() * 1e3);
         let ms = start.elapsed().as_secs_f64() * 1e3;
         if it > 0 {
             total.push(ms);

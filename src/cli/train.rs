@@ -173,8 +173,10 @@ pub fn run(args: TrainArgs) -> Result<(), Error> {
     );
     let grids = args.out.join("grids");
     ensure_dir(&grids)?;
-    if run.history().is_empty() && probes_due(&args, run.data(), 0) {
-        eprintln!("{}", describe(block_on(run.baseline())?));
+    if probes_due(&args, run.data(), 0)
+        && let Some(record) = block_on(run.baseline())?
+    {
+        eprintln!("{}", describe(record));
     }
     let bar = ProgressBar::new(((args.epochs - first) * run.per_epoch()) as u64);
     bar.set_style(

@@ -6,6 +6,10 @@ use super::metrics::{EpochRecord, LossMean, Losses};
 use super::{PhaseImages, Trainer, checkpoint};
 use crate::Error;
 use crate::data::Dataset;
+use crate::model::Encoder;
+use crate::readback::read_f32;
+use crate::sleep::Phase;
+use burn::prelude::Tensor;
 use web_time::Instant;
 
 pub struct Run {
@@ -18,6 +22,8 @@ pub struct Run {
     next: usize,
     mean: LossMean,
     started: Option<Instant>,
+    /// The encoder before any training, kept until its probe (epoch 0) is recorded.
+    untrained: Option<Encoder>,
 }
 
 /// What one iteration produced.
@@ -46,7 +52,8 @@ impl Run {
                 data.channels()
             )));
         }
-        Ok(Self { trainer, data, history, order: Vec::new(), next: 0, mean: LossMean::default(), started: None })
+        let untrained = (history.is_empty() && trainer.epochs_done() == 0).then(|| trainer.encoder());
+        Ok(Self { trainer, data, history, order: Vec::new(), next: 0, mean: LossMean::default(), started: None, untrained })
     }
 
     pub fn trainer(&self) -> &Trainer {
@@ -69,6 +76,16 @@ impl Run {
     /// One PAD iteration on the next batch (starting an epoch when none is under way). Losses are
     /// read back (async); a NaN or infinite loss stops the run with an error.
     pub async fn step(&mut self) -> Result<Step, Error> {
+        self.step_observed(None).await
+    }
+
+    /// [`Self::step`], waiting for each phase's work to finish and reporting how long it took
+    /// (`on_phase(phase, seconds)`, for the hypnogram). Costs two more device round trips.
+    pub async fn step_phases(&mut self, on_phase: &mut dyn FnMut(Phase, f64)) -> Result<Step, Error> {
+        self.step_observed(Some(on_phase)).await
+    }
+
+    async fn step_observed(&mut self, on_phase: Option<&mut dyn FnMut(Phase, f64)>) -> Result<Step, Error> {
         if self.order.is_empty() {
             self.order = self.trainer.begin_epoch(self.data.train.len());
             self.next = 0;
@@ -78,8 +95,14 @@ impl Run {
         let b = self.trainer.config().batch_size;
         let idx = &self.order[self.next * b..(self.next + 1) * b];
         let x = self.data.train.batch(idx, self.trainer.device());
-        let out = self.trainer.iteration(x)?;
+        let mut clock = PhaseClock { on_phase, since: Instant::now() };
+        let wake = self.trainer.wake(x)?;
+        clock.done(Phase::Wake, Some(wake.loss())).await?;
+        let nrem = self.trainer.nrem(wake);
+        clock.done(Phase::Nrem, Some(nrem.loss())).await?;
+        let out = self.trainer.rem(nrem);
         let losses = out.losses.read().await?;
+        clock.done(Phase::Rem, None).await?;
         let (epoch, iteration) = (self.trainer.epochs_done() + 1, self.next + 1);
         if !losses.is_finite() {
             return Err(Error::Diverged(format!("training diverged at epoch {epoch}, iteration {iteration}: a loss is NaN or infinite")));
@@ -89,24 +112,27 @@ impl Run {
         Ok(Step { epoch, iteration, losses, images: out.images, epoch_complete: self.next == self.per_epoch() })
     }
 
-    async fn probe(&self, record: &mut EpochRecord) -> Result<(), Error> {
+    async fn probe(&self, encoder: &Encoder, record: &mut EpochRecord) -> Result<(), Error> {
         let t = &self.trainer;
-        let (report, _, _) = crate::eval::probe_report(&t.encoder(), &self.data, t.config().seed, t.device()).await?;
+        let (report, _, _) = crate::eval::probe_report(encoder, &self.data, t.config().seed, t.device()).await?;
         record.probe_official = report.official.per_batch;
         record.probe_official_all = Some(report.official.all);
         record.probe_stable = Some(report.stable.all);
         Ok(())
     }
 
-    /// Epoch 0 of a new run: both probes on the untrained encoder (the curves' baseline).
-    pub async fn baseline(&mut self) -> Result<&EpochRecord, Error> {
+    /// Epoch 0 of a new run: both probes on the untrained encoder (the curves' baseline). Does
+    /// nothing when it is recorded already or the run continues an earlier one.
+    pub async fn baseline(&mut self) -> Result<Option<&EpochRecord>, Error> {
+        let Some(untrained) = self.untrained.take() else { return Ok(None) };
         let mut record = EpochRecord::new(0, 0, None, 0.0);
-        self.probe(&mut record).await?;
-        self.history.push(record);
-        Ok(self.history.last().expect("just pushed"))
+        self.probe(&untrained, &mut record).await?;
+        self.history.insert(0, record);
+        Ok(self.history.first())
     }
 
-    /// Close the epoch whose last iteration just ran: mean losses, optionally the probes, history.
+    /// Close the epoch whose last iteration just ran: mean losses, optionally the probes (and the
+    /// untrained baseline, if not recorded yet), history.
     pub async fn end_epoch(&mut self, probe: bool) -> Result<&EpochRecord, Error> {
         self.trainer.end_epoch();
         let iterations = self.next;
@@ -114,7 +140,8 @@ impl Run {
         let seconds = self.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
         let mut record = EpochRecord::new(self.trainer.epochs_done(), iterations, Some(self.mean.mean()), seconds);
         if probe && !self.data.test.is_empty() {
-            self.probe(&mut record).await?;
+            self.baseline().await?;
+            self.probe(&self.trainer.encoder(), &mut record).await?;
         }
         self.history.push(record);
         Ok(self.history.last().expect("just pushed"))
@@ -123,5 +150,26 @@ impl Run {
     /// The run as checkpoint bytes (async: reads the weights back).
     pub async fn checkpoint(&self) -> Result<Vec<u8>, Error> {
         checkpoint::to_bytes(&self.trainer, &self.data.name, &self.data.classes, &self.history).await
+    }
+}
+
+/// Times the phases of one iteration when someone watches (`on_phase`); costs nothing otherwise.
+struct PhaseClock<'a> {
+    on_phase: Option<&'a mut dyn FnMut(Phase, f64)>,
+    since: Instant,
+}
+
+impl PhaseClock<'_> {
+    /// `phase` has been issued: wait for its work (reading `loss`; `None` when the caller already
+    /// waited) and report how long it took.
+    async fn done(&mut self, phase: Phase, loss: Option<Tensor<1>>) -> Result<(), Error> {
+        if let Some(report) = self.on_phase.as_mut() {
+            if let Some(loss) = loss {
+                read_f32(loss).await?;
+            }
+            report(phase, self.since.elapsed().as_secs_f64());
+            self.since = Instant::now();
+        }
+        Ok(())
     }
 }

@@ -7,7 +7,7 @@ use super::optimizer::PhaseOptimizer;
 use super::rng::{Stream, stream};
 use crate::Error;
 use crate::model::{Encoder, Generator, Init, ModelShape};
-use crate::sleep::{Hippocampus, Occlusion, Phase, nrem, rem, wake};
+use crate::sleep::{Hippocampus, Occlusion, nrem, rem, wake};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use rand::seq::SliceRandom;
@@ -31,6 +31,36 @@ pub struct PhaseImages {
     pub nrem_dream: Tensor<4>,
     /// REM's dreams G(z_mix).
     pub rem_dream: Tensor<4>,
+}
+
+/// Wake is done: what the rest of the iteration needs (a phase can only follow its predecessor).
+pub struct AfterWake {
+    x: Tensor<4>,
+    reconstruction: Tensor<4>,
+    l_img: Tensor<1>,
+    l_kl: Tensor<1>,
+    l_real: Tensor<1>,
+}
+
+impl AfterWake {
+    /// Wake's main loss L_img (reading it waits for the phase's work).
+    pub fn loss(&self) -> Tensor<1> {
+        self.l_img.clone()
+    }
+}
+
+/// NREM is done: what REM needs to finish the iteration.
+pub struct AfterNrem {
+    wake: AfterWake,
+    l_nrem: Tensor<1>,
+    nrem_dream: Tensor<4>,
+}
+
+impl AfterNrem {
+    /// NREM's loss L_NREM (reading it waits for the phase's work).
+    pub fn loss(&self) -> Tensor<1> {
+        self.l_nrem.clone()
+    }
 }
 
 pub struct Trainer {
@@ -135,21 +165,22 @@ impl Trainer {
         Tensor::from_data(TensorData::new(v, [rows, n]), &self.device)
     }
 
-    /// One PAD iteration on the real batch `x` (B, C, 32, 32) in [−1, 1] on the plain device.
+    /// One PAD iteration on the real batch `x` (B, C, 32, 32) in [−1, 1] on the plain device:
+    /// Wake → NREM → REM.
     pub fn iteration(&mut self, x: Tensor<4>) -> Result<IterationOutput, Error> {
-        self.iteration_observed(x, &mut |_, _| {})
+        let wake = self.wake(x)?;
+        let nrem = self.nrem(wake);
+        Ok(self.rem(nrem))
     }
 
-    /// [`Self::iteration`], calling `observe` after each phase's updates with that phase's main
-    /// loss (benchmarks read it to time the phases).
-    pub fn iteration_observed(&mut self, x: Tensor<4>, observe: &mut dyn FnMut(Phase, &Tensor<1>)) -> Result<IterationOutput, Error> {
+    /// Wake: E and G learn from the real batch `x`; the latents are stored in the hippocampus.
+    /// The iteration goes on with [`Self::nrem`] on what this returns.
+    pub fn wake(&mut self, x: Tensor<4>) -> Result<AfterWake, Error> {
         let [b, c, h, w] = x.dims();
         if b < 2 || c != self.shape.channels || h != ModelShape::SIDE || w != ModelShape::SIDE {
             return Err(Error::Config(format!("batch of shape {b}×{c}×{h}×{w} does not fit a model for ≥2×{}×32×32", self.shape.channels)));
         }
         let weights = self.config.variant.weights();
-
-        // ---------- Wake: E and G learn; the latents are stored ----------
         let noise = (weights.wake_noise_std > 0.0).then(|| self.normal(b, weights.wake_noise_std));
         let pass = wake::wake(&self.encoder, &self.generator, x.clone(), noise, &weights);
         self.memory.store(pass.z);
@@ -158,15 +189,24 @@ impl Trainer {
         let gg = GradientsParams::from_module(&mut grads, &self.generator);
         self.step_encoder(ge);
         self.step_generator(gg);
-        let reconstruction = pass.reconstruction.detach().inner();
-        observe(Phase::Wake, &pass.l_img);
+        let plain = |t: Tensor<1>| t.detach().inner();
+        Ok(AfterWake {
+            x,
+            reconstruction: pass.reconstruction.detach().inner(),
+            l_img: plain(pass.l_img),
+            l_kl: plain(pass.l_kl),
+            l_real: plain(pass.l_real),
+        })
+    }
 
-        // ---------- NREM: only E learns, from an occluded dream of the memory ----------
+    /// NREM: only E learns, mapping an occluded dream of the stored memory back to it.
+    pub fn nrem(&mut self, wake: AfterWake) -> AfterNrem {
+        let weights = self.config.variant.weights();
         let occlusion = Occlusion::draw_nrem(&mut self.rng);
         let mask = occlusion.mask(ModelShape::SIDE, &mut self.rng);
         let mask = Tensor::<4>::from_data(TensorData::new(mask, [1, 1, ModelShape::SIDE, ModelShape::SIDE]), &self.device);
-        let memory = self.memory.current().expect("stored in Wake");
-        let (l_nrem, nrem_dream, ge) = if weights.nrem > 0.0 {
+        let memory = self.memory.current().expect("Wake stores a memory before NREM");
+        let (l_nrem, dream, ge) = if weights.nrem > 0.0 {
             let pass = nrem::nrem(&self.encoder, &self.generator, memory, mask);
             let mut grads = pass.l_nrem.clone().mul_scalar(weights.nrem).backward();
             (pass.l_nrem, pass.dream, GradientsParams::from_module(&mut grads, &self.encoder))
@@ -176,9 +216,14 @@ impl Trainer {
             (pass.l_nrem, pass.dream, GradientsParams::new())
         };
         self.step_encoder(ge);
-        observe(Phase::Nrem, &l_nrem);
+        AfterNrem { wake, l_nrem: l_nrem.detach().inner(), nrem_dream: dream }
+    }
 
-        // ---------- REM: E_d learns "fake", G the reversed gradient ----------
+    /// REM: E_d learns to call a dream of mixed memories "fake", G learns the opposite through a
+    /// reversed gradient. Ends the iteration: today's memory becomes yesterday's.
+    pub fn rem(&mut self, nrem: AfterNrem) -> IterationOutput {
+        let weights = self.config.variant.weights();
+        let b = nrem.wake.x.dims()[0];
         let eps = self.normal(b, 1.0);
         let z_mix = self.memory.rem_latent(weights.rem_input, eps, self.iteration == 0);
         let (l_fake, rem_dream) = if weights.rem > 0.0 {
@@ -193,21 +238,13 @@ impl Trainer {
             let pass = rem::rem(&self.encoder.valid(), &self.generator.valid(), z_mix);
             (pass.l_fake, pass.dream)
         };
-        observe(Phase::Rem, &l_fake);
         self.memory.consolidate();
         self.iteration += 1;
-
-        let plain = |t: Tensor<1>| t.detach().inner();
-        Ok(IterationOutput {
-            losses: Losses {
-                img: plain(pass.l_img),
-                kl: plain(pass.l_kl),
-                real: plain(pass.l_real),
-                nrem: plain(l_nrem),
-                fake: plain(l_fake),
-            },
-            images: PhaseImages { input: x, reconstruction, nrem_dream, rem_dream: rem_dream.detach().inner() },
-        })
+        let AfterNrem { wake, l_nrem, nrem_dream } = nrem;
+        IterationOutput {
+            losses: Losses { img: wake.l_img, kl: wake.l_kl, real: wake.l_real, nrem: l_nrem, fake: l_fake.detach().inner() },
+            images: PhaseImages { input: wake.x, reconstruction: wake.reconstruction, nrem_dream, rem_dream: rem_dream.detach().inner() },
+        }
     }
 
     fn step_encoder(&mut self, grads: GradientsParams) {
