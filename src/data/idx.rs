@@ -54,8 +54,11 @@ pub fn parse(what: &str, bytes: &[u8]) -> Result<IdxArray, Error> {
 
 /// Images from an idx3 file and labels from an idx1 file.
 pub fn images_and_labels(image_name: &str, images: &[u8], label_name: &str, labels: &[u8]) -> Result<ImageSet, Error> {
-    let img = parse(image_name, images)?;
-    let lab = parse(label_name, labels)?;
+    from_arrays(image_name, parse(image_name, images)?, label_name, parse(label_name, labels)?)
+}
+
+/// Images and labels from already parsed idx3 (N×H×W) and idx1 (N) arrays.
+pub fn from_arrays(image_name: &str, img: IdxArray, label_name: &str, lab: IdxArray) -> Result<ImageSet, Error> {
     if img.dims.len() != 3 {
         return Err(Error::Data(format!(
             "{image_name}: expected a 3-dimensional image array (N×H×W), found {} dimensions",

@@ -13,6 +13,7 @@ pub mod idx;
 pub mod resize;
 pub mod source;
 pub mod svhn;
+pub mod upload;
 
 use crate::Error;
 use burn::prelude::*;
@@ -93,6 +94,11 @@ impl ImageSet {
             v.extend(self.image(i).iter().map(|&p| p as f32 / 127.5 - 1.0));
         }
         Tensor::from_data(TensorData::new(v, [indices.len(), self.channels, SIDE, SIDE]), device)
+    }
+
+    /// The images as display bytes (no device involved).
+    pub fn host_images(&self) -> crate::readback::HostImages {
+        crate::readback::HostImages { count: self.len(), channels: self.channels, side: SIDE, pixels: self.pixels.clone() }
     }
 
     /// Images per class label.
