@@ -7,14 +7,18 @@
 //!   dreaming) — with occlusion and the hippocampal memory (spec §3);
 //! - [`train`]: the trainer, variants, optimizer semantics and checkpoints;
 //! - [`eval`]: linear probes, occlusion robustness, latent organisation (spec §6);
-//! - [`data`]: readers for the official dataset files and the bundled subsets.
+//! - [`data`]: readers for the official dataset files and the bundled subsets;
+//! - [`session`]: the trainer behind the browser page (commands in, events out).
 
 pub mod data;
 pub mod eval;
 pub mod model;
 pub mod readback;
+pub mod session;
 pub mod sleep;
 pub mod train;
+#[cfg(target_family = "wasm")]
+pub mod web;
 
 /// Every failure the core reports to a user: a message that says what is wrong.
 #[derive(Debug, thiserror::Error)]

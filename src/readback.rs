@@ -23,7 +23,7 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// A batch of images read back for display: 8-bit values, (count, channels, side, side) order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostImages {
     pub count: usize,
     pub channels: usize,

@@ -1,0 +1,217 @@
+//! The messages between the page (the UI, on the main thread) and the trainer (in a Web Worker).
+//! Plain serde types, sent as postcard bytes, so that each side can be tested alone.
+
+use super::settings::Settings;
+use crate::Error;
+use crate::data::upload::NamedFile;
+use crate::readback::HostImages;
+use crate::sleep::Phase;
+use crate::train::{EpochRecord, Losses};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Which compute device the user asked for (`?device=` and the device control).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceChoice {
+    /// A hardware WebGPU adapter if there is one, else the CPU.
+    #[default]
+    Auto,
+    /// WebGPU whatever the adapter (a software one too); the CPU only if there is no WebGPU.
+    WebGpu,
+    /// The CPU backend (Burn's Flex, compiled to WebAssembly).
+    Cpu,
+}
+
+impl DeviceChoice {
+    pub const ALL: [DeviceChoice; 3] = [DeviceChoice::Auto, DeviceChoice::WebGpu, DeviceChoice::Cpu];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceChoice::Auto => "auto",
+            DeviceChoice::WebGpu => "webgpu",
+            DeviceChoice::Cpu => "cpu",
+        }
+    }
+}
+
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for DeviceChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| Error::Config(format!("unknown device '{s}': expected auto, webgpu or cpu")))
+    }
+}
+
+/// The backend that runs the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Backend {
+    WebGpu,
+    Cpu,
+}
+
+/// What runs the model, shown on the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub backend: Backend,
+    /// The WebGPU adapter's vendor and architecture (empty for the CPU).
+    pub adapter: String,
+    /// Why this backend runs when it is not the one asked for, or what to expect of it.
+    pub note: Option<String>,
+}
+
+impl DeviceInfo {
+    /// One line for the page, e.g. "WebGPU (google · swiftshader)".
+    pub fn describe(&self) -> String {
+        match (self.backend, self.adapter.is_empty()) {
+            (Backend::WebGpu, false) => format!("WebGPU ({})", self.adapter),
+            (Backend::WebGpu, true) => "WebGPU".into(),
+            (Backend::Cpu, _) => "CPU (WebAssembly, Burn Flex)".into(),
+        }
+    }
+}
+
+/// What the page asks of the trainer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Pick the device; must come first, exactly once.
+    Init {
+        device: DeviceChoice,
+    },
+    /// Read these files as the dataset of the next run (the bundled subsets arrive this way too).
+    LoadData {
+        files: Vec<NamedFile>,
+    },
+    /// A new run on the loaded data; `paused` starts it without running (for single steps).
+    Start {
+        settings: Settings,
+        paused: bool,
+    },
+    Pause,
+    Resume,
+    /// One iteration, then pause.
+    Step,
+    /// Discard the run.
+    Reset,
+}
+
+/// Where the run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunState {
+    /// No run: settings and data can change.
+    Idle,
+    Running,
+    Paused,
+    /// All epochs done.
+    Finished,
+}
+
+/// A loaded dataset, as the page describes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataSummary {
+    pub name: String,
+    pub classes: Vec<String>,
+    pub channels: usize,
+    pub train: usize,
+    pub test: usize,
+    /// The first training images, shown before any training.
+    pub preview: HostImages,
+}
+
+/// Progress after an iteration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// 1-based epoch and iteration within it.
+    pub epoch: usize,
+    pub epochs: usize,
+    pub iteration: usize,
+    pub per_epoch: usize,
+    /// Iterations done in the whole run.
+    pub done: usize,
+    pub losses: Losses<f32>,
+    /// Training throughput over the recent iterations.
+    pub images_per_second: f64,
+    /// Seconds spent running (pauses excluded).
+    pub elapsed: f64,
+    /// Seconds left, once it can be estimated.
+    pub eta: Option<f64>,
+}
+
+/// The pictures of one iteration (the first images of the batch).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub epoch: usize,
+    pub iteration: usize,
+    /// Wake's real input.
+    pub input: HostImages,
+    /// Wake's reconstructions.
+    pub reconstruction: HostImages,
+    /// NREM's occluded dreams.
+    pub nrem: HostImages,
+    /// REM's dreams.
+    pub rem: HostImages,
+}
+
+/// What the trainer tells the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The worker listens for commands (it drops those sent before: the page waits for this).
+    Listening,
+    /// The device is ready.
+    Ready(DeviceInfo),
+    DataLoaded(DataSummary),
+    State(RunState),
+    /// A phase of the current iteration finished after `seconds` (the hypnogram).
+    Phase {
+        phase: Phase,
+        seconds: f64,
+    },
+    Progress(Progress),
+    Images(Snapshot),
+    /// An epoch closed (with its probe results when probes are on). Epoch 0 is the untrained
+    /// network.
+    Epoch(EpochRecord),
+    /// The probes of the epoch that just ended are running (they take a while).
+    Probing {
+        epoch: usize,
+    },
+    /// Something worth knowing that is not an error.
+    Notice(String),
+    /// Something failed; the trainer is still usable.
+    Error {
+        topic: Topic,
+        message: String,
+    },
+    /// The trainer itself broke (a panic, a lost GPU): it must be restarted and its run is gone.
+    Fatal(String),
+}
+
+/// What a failure is about, so the page can show it next to the right control.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Topic {
+    /// The data files.
+    Data,
+    /// The settings of a new run.
+    Settings,
+    /// The run itself, or a command that does not fit its state.
+    Run,
+}
+
+/// Encode a message for `postMessage`.
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    postcard::to_allocvec(message).expect("the protocol's types always serialise")
+}
+
+/// Decode a message; a malformed one is an error, never a panic.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    postcard::from_bytes(bytes).map_err(|e| Error::Data(format!("malformed message ({e})")))
+}
