@@ -1,0 +1,247 @@
+//! The page: controls on the left; progress, the hypnogram, the four phase views and the plots.
+
+use super::client::Client;
+use super::controls::{DataChoice, DataControls, DeviceControls, SettingsControls, default_form, load_bundle};
+use super::draw;
+use super::state::Page;
+use crate::readback::HostImages;
+use crate::session::protocol::{RunState, Snapshot};
+use crate::session::settings::FieldError;
+use crate::session::url::PageParams;
+use crate::sleep::Phase;
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use web_sys::HtmlCanvasElement;
+
+/// Redraw a canvas from a signal, at most every `min_ms` milliseconds (the latest value is always
+/// drawn in the end): plots stay cheap on the page's thread however fast the GPU trains.
+fn redraw<T: 'static>(
+    canvas: NodeRef<Canvas>,
+    source: impl Fn() -> T + 'static,
+    min_ms: f64,
+    paint: impl Fn(&HtmlCanvasElement, T) + 'static,
+) {
+    struct Throttle<T> {
+        last: f64,
+        pending: bool,
+        latest: Option<T>,
+    }
+    let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    let state = Rc::new(RefCell::new(Throttle { last: f64::NEG_INFINITY, pending: false, latest: None }));
+    let paint = Rc::new(paint);
+    Effect::new(move |_| {
+        let value = source();
+        let Some(canvas) = canvas.get() else { return };
+        let mut s = state.borrow_mut();
+        s.latest = Some(value);
+        if s.pending {
+            return;
+        }
+        let wait = min_ms - (now() - s.last);
+        if wait <= 0.0 {
+            s.last = now();
+            let v = s.latest.take();
+            drop(s);
+            v.into_iter().for_each(|v| paint(&canvas, v));
+        } else {
+            s.pending = true;
+            let (state, paint) = (state.clone(), paint.clone());
+            gloo_timers::callback::Timeout::new(wait as u32, move || {
+                let v = {
+                    let mut s = state.borrow_mut();
+                    s.pending = false;
+                    s.last = now();
+                    s.latest.take()
+                };
+                v.into_iter().for_each(|v| paint(&canvas, v));
+            })
+            .forget();
+        }
+    });
+}
+
+/// One phase view: a titled grid of images with what it shows.
+#[component]
+fn PhaseView(
+    id: &'static str,
+    title: &'static str,
+    caption: &'static str,
+    page: Page,
+    pick: fn(&Snapshot) -> HostImages,
+    phase: Option<Phase>,
+) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let images = page.snapshot.with(|s| s.as_ref().map(pick));
+        if let (Some(c), Some(images)) = (canvas.get(), images) {
+            draw::grid(&c, &images);
+        }
+    });
+    let active = move || phase.is_some() && page.state.get() == RunState::Running && page.hypnogram.with(|h| h.current()) == phase;
+    view! {
+        <figure class="phase" class:active=active>
+            <figcaption>
+                <strong>{title}</strong>
+                <span>{caption}</span>
+            </figcaption>
+            <canvas id=id node_ref=canvas class="grid" width="256" height="256"></canvas>
+        </figure>
+    }
+}
+
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) } else { format!("{}:{:02}", s / 60, s % 60) }
+}
+
+#[component]
+fn ProgressPanel(page: Page) -> impl IntoView {
+    let p = move || page.progress.get();
+    let hyp = NodeRef::<Canvas>::new();
+    redraw(
+        hyp,
+        move || page.hypnogram.get(),
+        200.0,
+        |c, h| {
+            let _ = draw::hypnogram(c, &h);
+        },
+    );
+    view! {
+        <section class="panel progress">
+            <h2>"Progress"</h2>
+            <div class="bars">
+                <label>
+                    <span id="epoch-label">{move || p().map(|p| format!("epoch {} / {}", p.epoch, p.epochs)).unwrap_or_else(|| "epoch –".into())}</span>
+                    <progress id="epoch-progress" max=move || p().map_or(1, |p| p.epochs) value=move || p().map_or(0.0, |p| (p.epoch - 1) as f64 + p.iteration as f64 / p.per_epoch as f64)></progress>
+                </label>
+                <label>
+                    <span id="iteration-label">{move || p().map(|p| format!("iteration {} / {}", p.iteration, p.per_epoch)).unwrap_or_else(|| "iteration –".into())}</span>
+                    <progress id="iteration-progress" max=move || p().map_or(1, |p| p.per_epoch) value=move || p().map_or(0, |p| p.iteration)></progress>
+                </label>
+            </div>
+            <p id="stats" class="stats">
+                {move || p().map(|p| {
+                    format!(
+                        "{:.1} images/s · elapsed {} · {}",
+                        p.images_per_second,
+                        clock(p.elapsed),
+                        p.eta.map(|e| format!("about {} left", clock(e))).unwrap_or_else(|| "estimating time left…".into())
+                    )
+                })}
+            </p>
+            <p id="state" class="state" data-state=move || format!("{:?}", page.state.get()).to_lowercase()>
+                {move || match page.state.get() {
+                    RunState::Idle => "idle".to_string(),
+                    RunState::Running => "training".into(),
+                    RunState::Paused => "paused".into(),
+                    RunState::Finished => "finished".into(),
+                }}
+                {move || page.busy.get().map(|b| format!(" — {b}"))}
+            </p>
+            <figure class="hypnogram">
+                <figcaption>
+                    <strong>"Hypnogram"</strong>
+                    <span>"which brain state runs, iteration after iteration: Wake → NREM → REM"</span>
+                </figcaption>
+                <canvas id="hypnogram" node_ref=hyp width="520" height="110"></canvas>
+            </figure>
+            <table id="loss-values" class="losses">
+                <tr>
+                    {crate::train::Losses::<f32>::NAMES.map(|n| view! { <th>{n}</th> }).to_vec()}
+                </tr>
+                <tr>
+                    {(0..5)
+                        .map(|k| view! { <td>{move || p().map(|p| format!("{:.4}", p.losses.clone().to_array()[k])).unwrap_or_else(|| "–".into())}</td> })
+                        .collect::<Vec<_>>()}
+                </tr>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn Plots(page: Page) -> impl IntoView {
+    let losses = NodeRef::<Canvas>::new();
+    let probes = NodeRef::<Canvas>::new();
+    redraw(
+        losses,
+        move || page.losses.get(),
+        300.0,
+        |c, h| {
+            let _ = draw::losses(c, &h);
+        },
+    );
+    redraw(
+        probes,
+        move || page.epochs.get(),
+        0.0,
+        |c, e| {
+            let _ = draw::probes(c, &e);
+        },
+    );
+    view! {
+        <section class="panel plots">
+            <canvas id="losses" node_ref=losses width="560" height="300"></canvas>
+            <canvas id="probes" node_ref=probes width="560" height="300"></canvas>
+            <p class="hint">
+                "After each epoch a linear read-out is trained on the latents z of the training images and tested on the test split. "
+                "The stable probe (standardised latents, trained to convergence) is the headline; the official one (plain SGD, as the paper's code) swings more."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let params = PageParams::parse(&query);
+    let page = Page::new();
+    let client = Client::new(page, params.device);
+    let choice = RwSignal::new(DataChoice::Mnist);
+    load_bundle(&client, page, DataChoice::Mnist);
+    let form = RwSignal::new(default_form());
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    // Fewer training images than the default subset: use them all.
+    Effect::new(move |_| {
+        if let Some(n) = page.data.with(|d| d.as_ref().map(|d| d.train))
+            && form.with_untracked(|f| f.images_per_epoch.trim().parse::<usize>().is_ok_and(|v| v > n))
+        {
+            form.update(|f| f.images_per_epoch = n.to_string());
+        }
+    });
+    let notes = params.notes.join("; ");
+    view! {
+        <header>
+            <h1>"PAD — Perturbed and Adversarial Dreaming"</h1>
+            <p>
+                "A cortical model that learns to see by being awake, dreaming (NREM) and dreaming adversarially (REM), "
+                "trained live in your browser. Deperrois, Petrovici, Senn & Jordan, "
+                <a href="https://doi.org/10.7554/eLife.76384">"eLife 2022"</a> " · "
+                <a href="https://arxiv.org/abs/2109.04261">"arXiv 2109.04261"</a> "."
+            </p>
+            <p id="url-note" class="note">{(!notes.is_empty()).then(|| notes.clone())}</p>
+        </header>
+        <main id="app" data-state=move || format!("{:?}", page.state.get()).to_lowercase()
+            data-first-pictures-ms=move || page.first_pictures_ms.get().map(|v| format!("{v:.0}"))>
+            <aside class="panel controls">
+                <DataControls client=client.clone() page choice />
+                <SettingsControls client=client.clone() page form errors />
+                <DeviceControls client page />
+                <p id="run-error" class="error" role="alert">{move || page.run_error.get()}</p>
+                <p id="notice" class="note">{move || page.notice.get()}</p>
+            </aside>
+            <div class="main">
+                <ProgressPanel page />
+                <section class="panel phases">
+                    <PhaseView id="input" title="Wake: input" caption="real images the cortex sees" page pick=|s| s.input.clone() phase=None />
+                    <PhaseView id="reconstruction" title="Wake: reconstruction" caption="G(E_z(x)): E and G learn L_img + L_KL (+ L_real)" page pick=|s| s.reconstruction.clone() phase=Some(Phase::Wake) />
+                    <PhaseView id="nrem" title="NREM: perturbed dream" caption="G(z) of a stored memory, occluded; E learns to map it back to z" page pick=|s| s.nrem.clone() phase=Some(Phase::Nrem) />
+                    <PhaseView id="rem" title="REM: adversarial dream" caption="G(mix of two memories + noise); E_d calls it fake, G learns the reverse" page pick=|s| s.rem.clone() phase=Some(Phase::Rem) />
+                </section>
+                <Plots page />
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,160 @@
+//! The page's handle on the training worker: spawns it, sends commands, turns its messages into
+//! page updates, and restarts it when it dies (a panic or a lost GPU aborts the worker's module).
+
+use super::state::Page;
+use crate::data::upload::NamedFile;
+use crate::session::protocol::{self, Command, DeviceChoice, Event, Topic};
+use js_sys::{Array, Uint8Array};
+use leptos::prelude::Set;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+/// The worker's script, written by trunk next to the page (`data-type="worker"`).
+const WORKER_SCRIPT: &str = "./worker_loader.js";
+
+/// A callback handed to the worker object.
+type Callback = Closure<dyn FnMut(JsValue)>;
+
+struct Inner {
+    page: Page,
+    worker: RefCell<Option<Worker>>,
+    /// Commands waiting for the worker to listen (its first message): a worker drops messages
+    /// that arrive before its handler is installed, i.e. while its module is still loading.
+    waiting: RefCell<Option<Vec<Command>>>,
+    device: Cell<DeviceChoice>,
+    /// The files of the current dataset, sent again to a restarted worker.
+    data: RefCell<Option<Rc<Vec<NamedFile>>>>,
+    /// Keeps the worker's callbacks alive.
+    callbacks: RefCell<Vec<Callback>>,
+}
+
+/// A cheap, clonable handle (all clones talk to the same worker).
+#[derive(Clone)]
+pub struct Client(Rc<Inner>);
+
+impl Client {
+    pub fn new(page: Page, device: DeviceChoice) -> Self {
+        let c = Client(Rc::new(Inner {
+            page,
+            worker: RefCell::new(None),
+            waiting: RefCell::new(None),
+            device: Cell::new(device),
+            data: RefCell::new(None),
+            callbacks: RefCell::new(Vec::new()),
+        }));
+        c.spawn();
+        c
+    }
+
+    pub fn device(&self) -> DeviceChoice {
+        self.0.device.get()
+    }
+
+    fn spawn(&self) {
+        let page = self.0.page;
+        let worker = match Worker::new(WORKER_SCRIPT) {
+            Ok(w) => w,
+            Err(e) => {
+                page.busy.set(None);
+                page.run_error.set(Some(format!("The trainer cannot start: this browser refused its Web Worker ({e:?}).")));
+                return;
+            }
+        };
+        let me = self.clone();
+        let on_message = Callback::new(move |m: JsValue| {
+            let Ok(m) = m.dyn_into::<MessageEvent>() else { return };
+            let bytes = Uint8Array::new(&m.data()).to_vec();
+            match protocol::decode::<Event>(&bytes) {
+                Ok(Event::Listening) => me.flush(),
+                Ok(Event::Fatal(message)) => me.restart(&message),
+                Ok(event) => me.0.page.apply(event),
+                Err(e) => page.run_error.set(Some(format!("unreadable message from the trainer: {e}"))),
+            }
+        });
+        let me = self.clone();
+        let on_error = Callback::new(move |e: JsValue| {
+            let message = e.dyn_ref::<ErrorEvent>().map(|e| e.message()).unwrap_or_else(|| "the worker failed".into());
+            me.restart(&message);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        *self.0.callbacks.borrow_mut() = vec![on_message, on_error];
+        *self.0.worker.borrow_mut() = Some(worker);
+        page.busy.set(Some("starting the trainer…".into()));
+        // First the device, then the current data, then whatever was asked meanwhile.
+        let mut first = vec![Command::Init { device: self.0.device.get() }];
+        if let Some(files) = self.0.data.borrow().clone() {
+            first.push(Command::LoadData { files: files.to_vec() });
+        }
+        let mut waiting = self.0.waiting.borrow_mut();
+        first.extend(waiting.take().unwrap_or_default());
+        *waiting = Some(first);
+    }
+
+    /// The worker died: report it, and start a fresh one on the same device and data.
+    fn restart(&self, message: &str) {
+        // Once per death: a panic posts Fatal and then also raises the worker's error event.
+        if self.0.worker.borrow().is_none() {
+            return;
+        }
+        self.0.page.crashed(message);
+        self.stop();
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            crate::web::yield_now().await;
+            me.spawn();
+        });
+    }
+
+    /// End the worker; commands wait for the next one.
+    fn stop(&self) {
+        if let Some(w) = self.0.worker.borrow_mut().take() {
+            w.terminate();
+        }
+        self.0.waiting.borrow_mut().get_or_insert_with(Vec::new);
+    }
+
+    /// Start over on another device (its runtime can only start once per worker).
+    pub fn switch_device(&self, device: DeviceChoice) {
+        self.0.device.set(device);
+        self.stop();
+        self.0.page.device.set(None);
+        self.0.page.state.set(crate::session::protocol::RunState::Idle);
+        self.0.page.clear_run();
+        self.spawn();
+    }
+
+    /// Use these files as the dataset (kept to re-send after a restart).
+    pub fn load(&self, files: Vec<NamedFile>) {
+        self.0.page.busy.set(Some("reading the data…".into()));
+        self.send(&Command::LoadData { files: files.clone() });
+        *self.0.data.borrow_mut() = Some(Rc::new(files));
+    }
+
+    /// The worker listens: send what waited.
+    fn flush(&self) {
+        let waiting = self.0.waiting.borrow_mut().take().unwrap_or_default();
+        for c in waiting {
+            self.send(&c);
+        }
+    }
+
+    pub fn send(&self, command: &Command) {
+        if let Some(waiting) = self.0.waiting.borrow_mut().as_mut() {
+            waiting.push(command.clone());
+            return;
+        }
+        let bytes = Uint8Array::from(&protocol::encode(command)[..]);
+        let transfer = Array::of1(&bytes.buffer());
+        let sent = match self.0.worker.borrow().as_ref() {
+            Some(w) => w.post_message_with_transfer(&bytes, &transfer).map_err(|e| format!("{e:?}")),
+            None => Err("the trainer is not running".into()),
+        };
+        if let Err(e) = sent {
+            self.0.page.apply(Event::Error { topic: Topic::Run, message: format!("cannot reach the trainer: {e}") });
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The controls: the data (bundled subsets, your own files by picker or drag and drop), the run's
+//! settings with a message next to each control that cannot work, the run buttons, the device.
+
+use super::client::Client;
+use super::files;
+use super::state::Page;
+use crate::session::protocol::{Command, DeviceChoice, RunState};
+use crate::session::settings::{Field, FieldError, Form, Settings};
+use crate::train::Variant;
+use leptos::prelude::*;
+use web_sys::DragEvent;
+
+/// Where the data comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataChoice {
+    Mnist,
+    Fashion,
+    Files,
+}
+
+impl DataChoice {
+    fn value(self) -> &'static str {
+        match self {
+            DataChoice::Mnist => "mnist",
+            DataChoice::Fashion => "fashion",
+            DataChoice::Files => "files",
+        }
+    }
+
+    fn from_value(v: &str) -> Self {
+        match v {
+            "fashion" => DataChoice::Fashion,
+            "files" => DataChoice::Files,
+            _ => DataChoice::Mnist,
+        }
+    }
+
+    /// The bundled file, if this is a bundled subset.
+    pub fn bundle(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            DataChoice::Mnist => Some(("static/data/mnist.padb", "mnist.padb")),
+            DataChoice::Fashion => Some(("static/data/fashion.padb", "fashion.padb")),
+            DataChoice::Files => None,
+        }
+    }
+}
+
+/// Fetch a bundled subset and hand it to the trainer.
+pub fn load_bundle(client: &Client, page: Page, choice: DataChoice) {
+    let Some((url, name)) = choice.bundle() else { return };
+    let client = client.clone();
+    page.busy.set(Some(format!("downloading {name}…")));
+    leptos::task::spawn_local(async move {
+        match files::fetch(url).await {
+            Ok(bytes) => client.load(vec![crate::data::upload::NamedFile::new(name, bytes)]),
+            Err(e) => {
+                page.busy.set(None);
+                page.data_error.set(Some(format!("cannot download the bundled data ({e})")));
+            }
+        }
+    });
+}
+
+/// Read files the user gave and hand them to the trainer.
+fn load_files(client: &Client, page: Page, list: Option<web_sys::FileList>) {
+    let picked = list.map(|l| files::take(&l)).unwrap_or_default();
+    if picked.is_empty() {
+        return;
+    }
+    let client = client.clone();
+    page.busy.set(Some("reading your files…".into()));
+    leptos::task::spawn_local(async move {
+        match files::read(picked).await {
+            Ok(f) => client.load(f),
+            Err(e) => {
+                page.busy.set(None);
+                page.data_error.set(Some(e));
+            }
+        }
+    });
+}
+
+#[component]
+pub fn DataControls(client: Client, page: Page, choice: RwSignal<DataChoice>) -> impl IntoView {
+    let idle = move || matches!(page.state.get(), RunState::Idle | RunState::Finished);
+    let (c1, c2, c3) = (client.clone(), client.clone(), client);
+    let on_select = move |ev: leptos::ev::Event| {
+        let v = DataChoice::from_value(&event_target_value(&ev));
+        choice.set(v);
+        page.data_error.set(None);
+        load_bundle(&c1, page, v);
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        load_files(&c2, page, input.files());
+        input.set_value("");
+    };
+    let dragging = RwSignal::new(false);
+    let on_drop = move |ev: DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        choice.set(DataChoice::Files);
+        load_files(&c3, page, ev.data_transfer().and_then(|d| d.files()));
+    };
+    view! {
+        <fieldset class="data" prop:disabled=move || !idle()>
+            <legend>"Data"</legend>
+            <label>
+                "Dataset "
+                <select id="dataset" on:change=on_select prop:value=move || choice.get().value()>
+                    <option value="mnist">"Bundled MNIST (8,000 train / 2,000 test)"</option>
+                    <option value="fashion">"Bundled Fashion-MNIST (7,500 / 2,000)"</option>
+                    <option value="files">"Your own files…"</option>
+                </select>
+            </label>
+            <div
+                id="dropzone"
+                class="dropzone"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev: DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <p>
+                    "Drop official dataset files here — CIFAR-10 binary batches (" <code>"data_batch_*.bin"</code> ", "
+                    <code>"test_batch.bin"</code> "), SVHN " <code>"*_32x32.mat"</code> ", or IDX files (MNIST layout) — or "
+                    <label class="file">
+                        "choose files"
+                        <input id="files" type="file" multiple on:change=on_pick />
+                    </label>
+                    ". They are read here, in your browser; nothing is uploaded."
+                </p>
+            </div>
+            <p id="data-summary" class="summary">
+                {move || page.data.get().map(|d| {
+                    format!(
+                        "{}: {} training / {} test images, {} channel{}, {} classes",
+                        d.name, d.train, d.test, d.channels, if d.channels == 1 { "" } else { "s" }, d.classes.len()
+                    )
+                })}
+            </p>
+            <p id="data-error" class="error" role="alert">{move || page.data_error.get()}</p>
+        </fieldset>
+    }
+}
+
+fn field_error(errors: RwSignal<Vec<FieldError>>, field: Field) -> impl Fn() -> Option<String> {
+    move || errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone()))
+}
+
+/// A text input bound to one field of the form, with its message.
+#[component]
+fn NumberField(
+    label: &'static str,
+    id: &'static str,
+    field: Field,
+    form: RwSignal<Form>,
+    errors: RwSignal<Vec<FieldError>>,
+    get: fn(&Form) -> String,
+    set: fn(&mut Form, String),
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
+    let message = field_error(errors, field);
+    let invalid = field_error(errors, field);
+    view! {
+        <label class="field" title=hint>
+            <span>{label}</span>
+            <input
+                id=id
+                type="text"
+                inputmode="decimal"
+                prop:value=move || form.with(get)
+                class:invalid=move || invalid().is_some()
+                on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+            />
+            <span class="field-error" data-field=id>{message}</span>
+        </label>
+    }
+}
+
+#[component]
+pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+    let idle = move || matches!(page.state.get(), RunState::Idle | RunState::Finished);
+    // Check the form as it is typed, against the loaded data.
+    Effect::new(move |_| {
+        let train = page.data.with(|d| d.as_ref().map(|d| d.train));
+        errors.set(form.with(|f| f.parse(train)).err().unwrap_or_default());
+    });
+    let settings = move || form.with_untracked(|f| f.parse(page.data.with_untracked(|d| d.as_ref().map(|d| d.train))));
+    let start = {
+        let client = client.clone();
+        move |paused: bool| {
+            let Ok(s) = settings() else { return };
+            if page.state.get_untracked() != RunState::Idle {
+                client.send(&Command::Reset);
+            }
+            page.clear_run();
+            client.send(&Command::Start { settings: s, paused });
+            if paused {
+                client.send(&Command::Step);
+            }
+        }
+    };
+    let (start1, start2) = (start.clone(), start);
+    let cmd = move |c: Command| {
+        let client = client.clone();
+        move |_| client.send(&c)
+    };
+    let (pause, resume, step, reset) = (cmd(Command::Pause), cmd(Command::Resume), cmd(Command::Step), cmd(Command::Reset));
+    let state = move || page.state.get();
+    let ready = move || page.device.with(Option::is_some) && page.data.with(Option::is_some);
+    view! {
+        <fieldset class="settings" prop:disabled=move || !idle()>
+            <legend>"Run"</legend>
+            <label class="field">
+                <span>"Variant"</span>
+                <select id="variant" prop:value=move || form.with(|f| f.variant.clone()) on:change=move |ev| form.update(|f| f.variant = event_target_value(&ev))>
+                    {Variant::ALL.map(|v| view! { <option value=v.name()>{v.label()}</option> }).to_vec()}
+                </select>
+                <span class="field-error" data-field="variant">{field_error(errors, Field::Variant)}</span>
+            </label>
+            <NumberField label="Epochs" id="epochs" field=Field::Epochs form errors get=|f| f.epochs.clone() set=|f, v| f.epochs = v />
+            <NumberField label="Batch size" id="batch" field=Field::BatchSize form errors get=|f| f.batch_size.clone() set=|f, v| f.batch_size = v hint="64 in the paper; at least 2" />
+            <NumberField label="Learning rate" id="lr" field=Field::LearningRate form errors get=|f| f.learning_rate.clone() set=|f, v| f.learning_rate = v hint="Adam, 2e-4 in the paper" />
+            <NumberField label="Seed" id="seed" field=Field::Seed form errors get=|f| f.seed.clone() set=|f, v| f.seed = v />
+            <NumberField label="Images per epoch" id="images" field=Field::ImagesPerEpoch form errors get=|f| f.images_per_epoch.clone() set=|f, v| f.images_per_epoch = v hint="the first images of the training split; at least one batch" />
+            <label class="check">
+                <input id="probe" type="checkbox" prop:checked=move || form.with(|f| f.probe) on:change=move |ev| form.update(|f| f.probe = event_target_checked(&ev)) />
+                " linear probes after each epoch"
+            </label>
+            <p id="settings-error" class="error" role="alert">{move || page.settings_error.get()}</p>
+        </fieldset>
+        <div class="buttons">
+            <button id="start" on:click=move |_| start1(false) disabled=move || !ready() || !errors.with(Vec::is_empty) || state() == RunState::Running || state() == RunState::Paused>
+                "Start"
+            </button>
+            <button id="pause" on:click=pause disabled=move || state() != RunState::Running>"Pause"</button>
+            <button id="resume" on:click=resume disabled=move || state() != RunState::Paused>"Resume"</button>
+            <button
+                id="step"
+                on:click=move |ev| if state() == RunState::Paused { step(ev) } else { start2(true) }
+                disabled=move || !ready() || state() == RunState::Running || !errors.with(Vec::is_empty)
+                title="one Wake → NREM → REM iteration"
+            >
+                "Step"
+            </button>
+            <button id="reset" on:click=reset disabled=move || state() == RunState::Idle>"Reset"</button>
+        </div>
+    }
+}
+
+#[component]
+pub fn DeviceControls(client: Client, page: Page) -> impl IntoView {
+    let current = RwSignal::new(client.device());
+    let on_change = move |ev: leptos::ev::Event| {
+        let Ok(d) = event_target_value(&ev).parse::<DeviceChoice>() else { return };
+        current.set(d);
+        client.switch_device(d);
+    };
+    view! {
+        <fieldset class="device">
+            <legend>"Device"</legend>
+            <label>
+                "Compute on "
+                <select id="device" prop:value=move || current.get().name() on:change=on_change>
+                    <option value="auto">"auto (GPU if a hardware one is available)"</option>
+                    <option value="webgpu">"WebGPU (any adapter)"</option>
+                    <option value="cpu">"CPU (WebAssembly)"</option>
+                </select>
+            </label>
+            <p id="device-info" class="summary">
+                {move || page.device.get().map(|d| format!("Running on {}", d.describe())).unwrap_or_else(|| "starting…".into())}
+            </p>
+            <p id="device-note" class="note">{move || page.device.get().and_then(|d| d.note)}</p>
+            <p class="hint">"Changing the device restarts the trainer and discards the current run."</p>
+        </fieldset>
+    }
+}
+
+/// The form's starting values.
+pub fn default_form() -> Form {
+    Form::from(&Settings::default())
+}

@@ -1,0 +1,180 @@
+//! Pictures on canvases: image grids (pixels at native size, scaled up crisply by CSS) and the
+//! plots (plotters on its canvas backend): losses, probe accuracy, the hypnogram.
+
+use crate::readback::HostImages;
+use crate::session::history::{Hypnogram, LossHistory};
+use crate::sleep::Phase;
+use crate::train::{EpochRecord, Losses};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+/// Images per row of a grid.
+pub const COLUMNS: usize = 8;
+
+/// Draw `images` as a grid of up to 8 columns; the canvas takes the grid's pixel size (CSS scales
+/// it with `image-rendering: pixelated`). An empty batch clears the canvas.
+pub fn grid(canvas: &HtmlCanvasElement, images: &HostImages) {
+    let (side, n) = (images.side, images.count);
+    let cols = COLUMNS.min(n.max(1));
+    let rows = n.div_ceil(COLUMNS).max(1);
+    let (w, h) = (cols * side, rows * side);
+    canvas.set_width(w as u32);
+    canvas.set_height(h as u32);
+    let Some(ctx) = context(canvas) else { return };
+    if n == 0 {
+        ctx.clear_rect(0.0, 0.0, w as f64, h as f64);
+        return;
+    }
+    let mut rgba = vec![0u8; w * h * 4];
+    for i in 0..n {
+        let (gx, gy) = ((i % COLUMNS) * side, (i / COLUMNS) * side);
+        for y in 0..side {
+            for x in 0..side {
+                let o = ((gy + y) * w + gx + x) * 4;
+                for c in 0..3 {
+                    rgba[o + c] = images.at(i, c.min(images.channels - 1), y, x);
+                }
+                rgba[o + 3] = 255;
+            }
+        }
+    }
+    if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), w as u32, h as u32) {
+        let _ = ctx.put_image_data(&data, 0.0, 0.0);
+    }
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
+}
+
+/// Colours of the five losses, in `Losses::NAMES` order, and of the three phases.
+const LOSS_COLOURS: [RGBColor; 5] =
+    [RGBColor(31, 119, 180), RGBColor(148, 103, 189), RGBColor(44, 160, 44), RGBColor(255, 127, 14), RGBColor(214, 39, 40)];
+
+pub fn phase_colour(p: Phase) -> RGBColor {
+    match p {
+        Phase::Wake => RGBColor(240, 180, 40),
+        Phase::Nrem => RGBColor(60, 110, 200),
+        Phase::Rem => RGBColor(150, 60, 170),
+    }
+}
+
+type Result = std::result::Result<(), Box<dyn std::error::Error>>;
+
+fn backend(canvas: &HtmlCanvasElement) -> Option<CanvasBackend> {
+    CanvasBackend::with_canvas_object(canvas.clone())
+}
+
+/// The five losses over iterations, log scale.
+pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result {
+    let Some(b) = backend(canvas) else { return Ok(()) };
+    let root = b.into_drawing_area();
+    root.fill(&WHITE)?;
+    let points = history.points();
+    let last = points.last().map_or(1, |p| p.0).max(2);
+    let values = points.iter().flat_map(|p| p.1).filter(|v| v.is_finite() && *v > 0.0);
+    let (lo, hi) = values.fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if lo > hi { (1e-3, 10.0) } else { (lo * 0.8, hi * 1.25) };
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(28)
+        .y_label_area_size(48)
+        .caption("Losses per iteration", ("sans-serif", 14))
+        .build_cartesian_2d(1usize..last, (lo..hi).log_scale())?;
+    chart.configure_mesh().x_desc("iteration").light_line_style(WHITE.mix(0.0)).label_style(("sans-serif", 11)).draw()?;
+    for (k, name) in Losses::<f32>::NAMES.iter().enumerate() {
+        let colour = LOSS_COLOURS[k];
+        chart
+            .draw_series(LineSeries::new(points.iter().filter(|p| p.1[k] > 0.0).map(|p| (p.0, p.1[k])), colour.stroke_width(2)))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2)));
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK.mix(0.3)).label_font(("sans-serif", 11)).draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// Linear-probe accuracy per epoch: the stable probe (headline) and the official one.
+pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord]) -> Result {
+    let Some(b) = backend(canvas) else { return Ok(()) };
+    let root = b.into_drawing_area();
+    root.fill(&WHITE)?;
+    let last = epochs.iter().map(|r| r.epoch).max().unwrap_or(1).max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(28)
+        .y_label_area_size(40)
+        .caption("Linear probe on z (test accuracy, %)", ("sans-serif", 14))
+        .build_cartesian_2d(0usize..last, 0f32..100f32)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .x_labels(last.min(10) + 1)
+        .y_labels(6)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .light_line_style(WHITE.mix(0.0))
+        .label_style(("sans-serif", 11))
+        .draw()?;
+    type Series = (&'static str, RGBColor, fn(&EpochRecord) -> Option<f32>);
+    let series: [Series; 2] = [
+        ("stable probe (standardised, converged)", RGBColor(31, 119, 180), |r| r.probe_stable),
+        ("official probe (SGD 0.2, 20 epochs)", RGBColor(255, 127, 14), |r| r.probe_official.or(r.probe_official_all)),
+    ];
+    for (name, colour, value) in series {
+        let pts: Vec<(usize, f32)> = epochs.iter().filter_map(|r| value(r).map(|v| (r.epoch, v * 100.0))).collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2)));
+        chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 11))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The hypnogram: which brain state ran when, over the last seconds of training (Wake on top,
+/// NREM below, REM lowest, as sleep hypnograms draw them).
+pub fn hypnogram(canvas: &HtmlCanvasElement, h: &Hypnogram) -> Result {
+    let Some(b) = backend(canvas) else { return Ok(()) };
+    let root = b.into_drawing_area();
+    root.fill(&WHITE)?;
+    let end = h.now().max(1e-3);
+    let start = (end - Hypnogram::WINDOW).max(0.0);
+    let level = |p: Phase| match p {
+        Phase::Wake => 2.0,
+        Phase::Nrem => 1.0,
+        Phase::Rem => 0.0,
+    };
+    let mut chart =
+        ChartBuilder::on(&root).margin(6).x_label_area_size(34).y_label_area_size(46).build_cartesian_2d(start..end, -0.5f64..2.5f64)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .y_labels(3)
+        .y_label_formatter(&|v| match v.round() as i32 {
+            2 => "Wake".into(),
+            1 => "NREM".into(),
+            0 => "REM".into(),
+            _ => String::new(),
+        })
+        .x_desc("seconds of training")
+        .x_labels(7)
+        .x_label_formatter(&|v| if end < 10.0 { format!("{v:.1}") } else { format!("{v:.0}") })
+        .label_style(("sans-serif", 11))
+        .draw()?;
+    chart.draw_series(h.segments().filter(|s| s.end >= start).map(|s| {
+        let y = level(s.phase);
+        Rectangle::new([(s.start.max(start), y - 0.35), (s.end, y + 0.35)], phase_colour(s.phase).filled())
+    }))?;
+    root.present()?;
+    Ok(())
+}

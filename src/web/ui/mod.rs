@@ -1,0 +1,18 @@
+//! The page (Leptos, client-side rendered): controls, live views of the three brain states, plots.
+//! It never touches tensors: it talks to the training worker through [`client::Client`] with the
+//! messages of [`crate::session::protocol`].
+
+mod app;
+mod client;
+mod controls;
+pub mod draw;
+mod files;
+mod state;
+
+pub use app::App;
+
+/// Mount the page into `<body>`.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,53 @@
+//! The Web Worker that trains: it only moves messages between the page and a
+//! [`Session`](crate::session::Session) (via [`serve`](crate::session::serve)), so the page's
+//! thread never runs a tensor operation.
+
+use super::{device, yield_now};
+use crate::session::protocol::{self, Command, Event, Topic};
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Send an event to the page (its bytes are transferred, not copied).
+fn post(event: &Event) {
+    let bytes = Uint8Array::from(&protocol::encode(event)[..]);
+    let transfer = Array::of1(&bytes.buffer());
+    if let Err(e) = scope().post_message_with_transfer(&bytes, &transfer) {
+        web_sys::console::error_2(&"cannot post to the page".into(), &e);
+    }
+}
+
+/// Start the worker: listen for commands and serve them until the page closes.
+pub fn run() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        // A panic aborts the module: tell the page first, in words.
+        post(&Event::Fatal(info.to_string()));
+    }));
+    let (tx, rx) = async_channel::unbounded::<Command>();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
+        match m
+            .data()
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| "not bytes".to_string())
+            .and_then(|b| protocol::decode(&b.to_vec()).map_err(|e| e.to_string()))
+        {
+            Ok(command) => {
+                let _ = tx.try_send(command);
+            }
+            Err(e) => post(&Event::Error { topic: Topic::Run, message: format!("the trainer got a message it cannot read ({e})") }),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget(); // lives as long as the worker
+    post(&Event::Listening);
+    wasm_bindgen_futures::spawn_local(async move {
+        let pick = async |choice| device::pick(choice, |message| post(&Event::Fatal(message))).await;
+        crate::session::serve(rx, pick, yield_now, &mut |e| post(&e)).await;
+    });
+}

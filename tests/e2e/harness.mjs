@@ -1,0 +1,110 @@
+// Shared by the browser tests and the browser benchmark: serve dist/ on localhost, start Debian's
+// headless Chromium with a software WebGPU adapter, and read what the page shows.
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+export const DIST = process.env.PAD_DIST ?? join(ROOT, 'dist');
+export const OUT = process.env.PAD_E2E_OUT ?? join(ROOT, 'out', 'e2e');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.padb': 'application/octet-stream', '.png': 'image/png',
+};
+
+/** Serve `dir` on 127.0.0.1 (a free port). Records every request path in `requests`. */
+export async function serve(dir = DIST) {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    requests.push(path);
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(normalize(dir))) { res.writeHead(403).end(); return; }
+    try {
+      if (!(await stat(file)).isFile()) throw new Error('not a file');
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(await readFile(file));
+    } catch { res.writeHead(404).end('not found'); }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, requests, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/** Headless Chromium with SwiftShader WebGPU and no background throttling. */
+export async function browser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
+      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ],
+  });
+}
+
+/** A page that records long main-thread tasks, console errors and uncaught exceptions. */
+export async function open(b, url) {
+  const page = await b.newPage({ viewport: { width: 1360, height: 1100 } });
+  const log = [];
+  page.on('console', (m) => { if (m.type() === 'error') log.push(m.text()); });
+  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push({ start: e.startTime, ms: e.duration })))
+      .observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(url);
+  return { page, log };
+}
+
+/** What a canvas shows: the fraction of its pixels drawn (opaque), and how many distinct colours. */
+export async function drawn(page, id) {
+  return page.evaluate((id) => {
+    const c = document.getElementById(id);
+    if (!c || c.width === 0 || c.height === 0) return { opaque: 0, colours: 0 };
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let opaque = 0;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0) opaque++;
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    return { opaque: opaque / (d.length / 4), colours: colours.size };
+  }, id);
+}
+
+/** Pixels of a plot canvas in a given colour (a series drawn). */
+export async function colourPixels(page, id, [r, g, b]) {
+  return page.evaluate(([id, r, g, b]) => {
+    const c = document.getElementById(id);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) < 8 && Math.abs(d[i + 1] - g) < 8 && Math.abs(d[i + 2] - b) < 8) n++;
+    return n;
+  }, [id, r, g, b]);
+}
+
+export const text = (page, sel) => page.locator(sel).innerText();
+
+/** Set a settings field (fires the input event the page listens to). */
+export async function setField(page, id, value) {
+  await page.fill(`#${id}`, String(value));
+}
+
+/** Wait for the page's run state (`data-state` of #app). */
+export async function waitState(page, states, timeout) {
+  await page.waitForFunction((s) => s.includes(document.getElementById('app')?.dataset.state), states, { timeout, polling: 250 });
+}
+
+/** Iterations done so far (from the iteration label and epoch), or 0. */
+export async function progressDone(page) {
+  return page.evaluate(() => {
+    const e = document.getElementById('epoch-label').innerText.match(/epoch (\d+)/);
+    const i = document.getElementById('iteration-label').innerText.match(/iteration (\d+) \/ (\d+)/);
+    return e && i ? (Number(e[1]) - 1) * Number(i[2]) + Number(i[1]) : 0;
+  });
+}
