@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install what building, serving and testing need, skipping what is already there at the right
-# version: the wasm target, wasm-bindgen-cli (must equal the wasm-bindgen crate), trunk, and a font
-# for the CLI's plots. Works on a fresh machine with Rust, apt and npm.
+# version: rustfmt/clippy, the wasm target, wasm-bindgen-cli (must equal the wasm-bindgen crate),
+# trunk, Debian's Chromium + ChromeDriver (browser tests), a font for the CLI's plots, and the
+# browser tests' npm packages. Works on a fresh machine with Rust, apt and npm.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 WASM_BINDGEN=0.2.130
 TRUNK=0.21.14   # trunk 0.22.x needs rustc >= 1.96.1
@@ -19,6 +21,23 @@ fi
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK"; then
   cargo install trunk --version "$TRUNK" --locked
 fi
-if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null) || echo "note: no font installed; plots will have no labels"
+
+# System packages (as root, through apt): the browser tests' Chromium and the plots' font.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "please install: ${missing[*]} (Debian packages)" >&2
+    exit 1
+  fi
+fi
+
+# The browser tests' driver (playwright-core, no bundled browser: it drives /usr/bin/chromium).
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
