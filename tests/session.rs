@@ -285,17 +285,27 @@ fn the_page_keeps_a_bounded_loss_history_and_a_sliding_hypnogram() {
     assert!(its.windows(2).all(|w| w[0] < w[1]) && *its.last().unwrap() > 4900);
     assert_eq!(h.points()[0].1, [1.0, 2.0, 3.0, 4.0, 5.0]);
 
+    // Slow iterations: the last 30 s are kept.
     let mut g = Hypnogram::default();
-    for _ in 0..100 {
+    for _ in 0..20 {
         for p in Phase::ALL {
-            g.push(p, 0.1);
+            g.push(p, 1.0);
         }
     }
-    assert!((g.now() - 30.0).abs() < 1e-9);
+    assert!((g.now() - 60.0).abs() < 1e-9);
     assert_eq!(g.current(), Some(Phase::Rem));
     let s: Vec<_> = g.segments().collect();
-    assert!(s.first().unwrap().end >= g.now() - Hypnogram::WINDOW && s.len() >= 299);
+    assert_eq!((s.len(), g.start()), (31, 29.0), "every segment that ends in the last 30 s");
     assert!(s.windows(2).all(|w| (w[0].end - w[1].start).abs() < 1e-9), "contiguous");
+    // Fast iterations: the last 30 iterations are kept.
+    for _ in 0..1000 {
+        for p in Phase::ALL {
+            g.push(p, 0.001);
+        }
+    }
+    let s: Vec<_> = g.segments().collect();
+    assert_eq!(s.len(), Hypnogram::MAX_SEGMENTS);
+    assert_eq!((s[0].phase, s.last().unwrap().phase), (Phase::Wake, Phase::Rem));
 }
 
 #[test]

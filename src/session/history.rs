@@ -47,7 +47,9 @@ pub struct Segment {
     pub end: f64,
 }
 
-/// The brain states of the last [`Hypnogram::WINDOW`] seconds of training, in order.
+/// The brain states of the last [`Hypnogram::WINDOW`] seconds of training, at most the last
+/// [`Hypnogram::MAX_SEGMENTS`] (30 iterations: a fast GPU runs hundreds in 30 s, more than a
+/// small plot can show), in order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Hypnogram {
     segments: VecDeque<Segment>,
@@ -56,13 +58,14 @@ pub struct Hypnogram {
 
 impl Hypnogram {
     pub const WINDOW: f64 = 30.0;
+    pub const MAX_SEGMENTS: usize = 90;
 
     /// `phase` ran for `seconds`, right after the previous one.
     pub fn push(&mut self, phase: Phase, seconds: f64) {
         let start = self.now;
         self.now += seconds.max(0.0);
         self.segments.push_back(Segment { phase, start, end: self.now });
-        while self.segments.front().is_some_and(|s| s.end < self.now - Self::WINDOW) {
+        while self.segments.len() > Self::MAX_SEGMENTS || self.segments.front().is_some_and(|s| s.end < self.now - Self::WINDOW) {
             self.segments.pop_front();
         }
     }
@@ -71,9 +74,14 @@ impl Hypnogram {
         self.segments.iter()
     }
 
-    /// Seconds of training shown so far (the right end of the axis).
+    /// Seconds of training so far (the right end of the axis).
     pub fn now(&self) -> f64 {
         self.now
+    }
+
+    /// Where the axis starts: the oldest segment kept.
+    pub fn start(&self) -> f64 {
+        self.segments.front().map_or(0.0, |s| s.start)
     }
 
     /// The state running now (the last one reported).

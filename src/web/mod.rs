@@ -6,6 +6,23 @@ pub mod worker;
 
 use wasm_bindgen::prelude::*;
 
+/// Run the module's static constructors, once, first thing in `main` (cubecl registers its IR
+/// dialects through `inventory` constructors).
+///
+/// A binary linked for wasm32-unknown-unknown is a "command" module: unless the code calls
+/// `__wasm_call_ctors` itself, wasm-ld wraps *every* export so that it runs all constructors
+/// again — on every call from JavaScript into the module (each event handler, each GPU callback),
+/// which measured about 1 ms a call and most of the page's main-thread time here. Calling them
+/// once stops the wrapping (lld: an input that calls `__wasm_call_ctors` takes care of them).
+pub fn run_constructors_once() {
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+    // SAFETY: the linker-generated constructor function takes no arguments and only initialises
+    // statics; it runs here exactly once, at start-up, before any other code of the module.
+    unsafe { __wasm_call_ctors() }
+}
+
 /// Let the event loop run (a macrotask: `setTimeout(…, 0)` in the page or the worker).
 pub async fn yield_now() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -38,6 +38,15 @@ async function phaseViewsDrawn(page) {
   assert.ok((await drawn(page, 'input')).colours > 50, 'the input shows digits');
 }
 
+/** Poll `check` until it holds (or fail after `timeout` ms with `what`). */
+async function eventually(check, timeout, what) {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) assert.fail(`${what}: not within ${timeout / 1000} s`);
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+}
+
 async function ready(page, timeout = 120_000) {
   await page.waitForFunction(
     () => /Running on/.test(document.getElementById('device-info')?.innerText) && /MNIST/.test(document.getElementById('data-summary')?.innerText),
@@ -68,9 +77,8 @@ test('trains on WebGPU: live views, plots, pause and resume, corrupt upload', { 
   metrics.webgpu_first_iteration_s = (Date.now() - t0) / 1000;
   await phaseViewsDrawn(page);
   await page.waitForFunction(() => !/–/.test(document.getElementById('loss-values').innerText), null, { timeout: 60_000 });
-  // The loss plot draws L_img in its colour (rgb 31,119,180).
-  await page.waitForTimeout(500);
-  assert.ok(await colourPixels(page, 'losses', [31, 119, 180]) > 20, 'losses are plotted');
+  // The loss plot draws L_img in its colour (rgb 31,119,180) once there are two iterations.
+  await eventually(async () => await colourPixels(page, 'losses', [31, 119, 180]) > 20, 120_000, 'losses are plotted');
   for (const phase of [[240, 180, 40], [60, 110, 200], [150, 60, 170]]) {
     assert.ok(await colourPixels(page, 'hypnogram', phase) > 10, `the hypnogram shows phase ${phase}`);
   }

@@ -15,8 +15,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 
-/// Redraw a canvas from a signal, at most every `min_ms` milliseconds (the latest value is always
-/// drawn in the end): plots stay cheap on the page's thread however fast the GPU trains.
+/// Redraw a canvas from a signal, at most every `min_ms` milliseconds and always in a task of its
+/// own (never inside the message handler that changed the signal), the latest value last: plots
+/// stay cheap on the page's thread however fast the GPU trains.
 fn redraw<T: 'static>(
     canvas: NodeRef<Canvas>,
     source: impl Fn() -> T + 'static,
@@ -39,26 +40,19 @@ fn redraw<T: 'static>(
         if s.pending {
             return;
         }
-        let wait = min_ms - (now() - s.last);
-        if wait <= 0.0 {
-            s.last = now();
-            let v = s.latest.take();
-            drop(s);
+        s.pending = true;
+        let wait = (min_ms - (now() - s.last)).max(0.0);
+        let (state, paint) = (state.clone(), paint.clone());
+        gloo_timers::callback::Timeout::new(wait as u32, move || {
+            let v = {
+                let mut s = state.borrow_mut();
+                s.pending = false;
+                s.last = now();
+                s.latest.take()
+            };
             v.into_iter().for_each(|v| paint(&canvas, v));
-        } else {
-            s.pending = true;
-            let (state, paint) = (state.clone(), paint.clone());
-            gloo_timers::callback::Timeout::new(wait as u32, move || {
-                let v = {
-                    let mut s = state.borrow_mut();
-                    s.pending = false;
-                    s.last = now();
-                    s.latest.take()
-                };
-                v.into_iter().for_each(|v| paint(&canvas, v));
-            })
-            .forget();
-        }
+        })
+        .forget();
     });
 }
 
@@ -181,10 +175,22 @@ fn Plots(page: Page) -> impl IntoView {
             let _ = draw::probes(c, &e);
         },
     );
+    let swatch = |name: &'static str, colour| view! { <span class="swatch" style=format!("--c:{}", draw::css(colour))>{name}</span> };
     view! {
         <section class="panel plots">
-            <canvas id="losses" node_ref=losses width="560" height="300"></canvas>
-            <canvas id="probes" node_ref=probes width="560" height="300"></canvas>
+            <figure>
+                <canvas id="losses" node_ref=losses width="560" height="300"></canvas>
+                <figcaption class="legend">
+                    {crate::train::Losses::<f32>::NAMES.into_iter().zip(draw::LOSS_COLOURS).map(|(n, c)| swatch(n, c)).collect::<Vec<_>>()}
+                </figcaption>
+            </figure>
+            <figure>
+                <canvas id="probes" node_ref=probes width="560" height="300"></canvas>
+                <figcaption class="legend">
+                    {swatch("stable probe (standardised latents, converged)", draw::PROBE_COLOURS[0])}
+                    {swatch("official probe (SGD 0.2, 20 epochs)", draw::PROBE_COLOURS[1])}
+                </figcaption>
+            </figure>
             <p class="hint">
                 "After each epoch a linear read-out is trained on the latents z of the training images and tested on the test split. "
                 "The stable probe (standardised latents, trained to convergence) is the headline; the official one (plain SGD, as the paper's code) swings more."

@@ -1,12 +1,13 @@
 //! Pictures on canvases: image grids (pixels at native size, scaled up crisply by CSS) and the
 //! plots (plotters on its canvas backend): losses, probe accuracy, the hypnogram.
 
+use super::measured::MeasuredCanvas;
 use crate::readback::HostImages;
 use crate::session::history::{Hypnogram, LossHistory};
+
 use crate::sleep::Phase;
-use crate::train::{EpochRecord, Losses};
+use crate::train::EpochRecord;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
@@ -49,10 +50,19 @@ fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
 }
 
-/// Colours of the five losses, in `Losses::NAMES` order, and of the three phases.
-const LOSS_COLOURS: [RGBColor; 5] =
+/// Colours of the five losses, in `Losses::NAMES` order (the page's legend uses them too).
+pub const LOSS_COLOURS: [RGBColor; 5] =
     [RGBColor(31, 119, 180), RGBColor(148, 103, 189), RGBColor(44, 160, 44), RGBColor(255, 127, 14), RGBColor(214, 39, 40)];
 
+/// Colours of the stable and the official probe.
+pub const PROBE_COLOURS: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14)];
+
+/// A colour as CSS.
+pub fn css(c: RGBColor) -> String {
+    format!("rgb({},{},{})", c.0, c.1, c.2)
+}
+
+/// Colours of the three brain states.
 pub fn phase_colour(p: Phase) -> RGBColor {
     match p {
         Phase::Wake => RGBColor(240, 180, 40),
@@ -63,8 +73,8 @@ pub fn phase_colour(p: Phase) -> RGBColor {
 
 type Result = std::result::Result<(), Box<dyn std::error::Error>>;
 
-fn backend(canvas: &HtmlCanvasElement) -> Option<CanvasBackend> {
-    CanvasBackend::with_canvas_object(canvas.clone())
+fn backend(canvas: &HtmlCanvasElement) -> Option<MeasuredCanvas> {
+    MeasuredCanvas::new(canvas)
 }
 
 /// The five losses over iterations, log scale.
@@ -84,14 +94,9 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result {
         .caption("Losses per iteration", ("sans-serif", 14))
         .build_cartesian_2d(1usize..last, (lo..hi).log_scale())?;
     chart.configure_mesh().x_desc("iteration").light_line_style(WHITE.mix(0.0)).label_style(("sans-serif", 11)).draw()?;
-    for (k, name) in Losses::<f32>::NAMES.iter().enumerate() {
-        let colour = LOSS_COLOURS[k];
-        chart
-            .draw_series(LineSeries::new(points.iter().filter(|p| p.1[k] > 0.0).map(|p| (p.0, p.1[k])), colour.stroke_width(2)))?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2)));
+    for (k, colour) in LOSS_COLOURS.iter().enumerate() {
+        chart.draw_series(LineSeries::new(points.iter().filter(|p| p.1[k] > 0.0).map(|p| (p.0, p.1[k])), colour.stroke_width(2)))?;
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK.mix(0.3)).label_font(("sans-serif", 11)).draw()?;
     root.present()?;
     Ok(())
 }
@@ -117,26 +122,14 @@ pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord]) -> Result {
         .light_line_style(WHITE.mix(0.0))
         .label_style(("sans-serif", 11))
         .draw()?;
-    type Series = (&'static str, RGBColor, fn(&EpochRecord) -> Option<f32>);
-    let series: [Series; 2] = [
-        ("stable probe (standardised, converged)", RGBColor(31, 119, 180), |r| r.probe_stable),
-        ("official probe (SGD 0.2, 20 epochs)", RGBColor(255, 127, 14), |r| r.probe_official.or(r.probe_official_all)),
-    ];
-    for (name, colour, value) in series {
+    type Value = fn(&EpochRecord) -> Option<f32>;
+    let series: [(RGBColor, Value); 2] =
+        [(PROBE_COLOURS[0], |r| r.probe_stable), (PROBE_COLOURS[1], |r| r.probe_official.or(r.probe_official_all))];
+    for (colour, value) in series {
         let pts: Vec<(usize, f32)> = epochs.iter().filter_map(|r| value(r).map(|v| (r.epoch, v * 100.0))).collect();
-        chart
-            .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2)));
+        chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))?;
         chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 11))
-        .draw()?;
     root.present()?;
     Ok(())
 }
@@ -147,8 +140,8 @@ pub fn hypnogram(canvas: &HtmlCanvasElement, h: &Hypnogram) -> Result {
     let Some(b) = backend(canvas) else { return Ok(()) };
     let root = b.into_drawing_area();
     root.fill(&WHITE)?;
-    let end = h.now().max(1e-3);
-    let start = (end - Hypnogram::WINDOW).max(0.0);
+    let start = h.start();
+    let end = h.now().max(start + 1e-3);
     let level = |p: Phase| match p {
         Phase::Wake => 2.0,
         Phase::Nrem => 1.0,

@@ -7,6 +7,7 @@ mod client;
 mod controls;
 pub mod draw;
 mod files;
+mod measured;
 mod state;
 
 pub use app::App;
