@@ -89,7 +89,7 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result {
     let (lo, hi) = if lo > hi { (1e-3, 10.0) } else { (lo * 0.8, hi * 1.25) };
     let mut chart = ChartBuilder::on(&root)
         .margin(8)
-        .x_label_area_size(28)
+        .x_label_area_size(36)
         .y_label_area_size(48)
         .caption("Losses per iteration", ("sans-serif", 14))
         .build_cartesian_2d(1usize..last, (lo..hi).log_scale())?;
@@ -109,7 +109,7 @@ pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord]) -> Result {
     let last = epochs.iter().map(|r| r.epoch).max().unwrap_or(1).max(1);
     let mut chart = ChartBuilder::on(&root)
         .margin(8)
-        .x_label_area_size(28)
+        .x_label_area_size(36)
         .y_label_area_size(40)
         .caption("Linear probe on z (test accuracy, %)", ("sans-serif", 14))
         .build_cartesian_2d(0usize..last, 0f32..100f32)?;
