@@ -2,26 +2,13 @@
 
 mod common;
 
+use common::{gzip, idx_bytes};
+
 use pad::data::{bundle, cifar, idx, resize, svhn};
 use std::io::Write;
 
 fn err<T: std::fmt::Debug>(r: Result<T, pad::Error>) -> String {
     r.expect_err("must be refused").to_string()
-}
-
-fn idx_bytes(magic_type: u8, dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut v = vec![0, 0, magic_type, dims.len() as u8];
-    for d in dims {
-        v.extend_from_slice(&d.to_be_bytes());
-    }
-    v.extend_from_slice(data);
-    v
-}
-
-fn gzip(b: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(b).unwrap();
-    e.finish().unwrap()
 }
 
 #[test]

@@ -3,27 +3,17 @@
 
 mod common;
 
+use common::gzip;
 use pad::data::upload::{NamedFile, dataset_from_files};
 use pad::readback::block_on;
 use pad::session::protocol::{self, Backend, Command, DeviceChoice, DeviceInfo, Event, RunState, Topic};
 use pad::session::settings::{Field, Form, Settings};
 use pad::sleep::Phase;
 use pad::train::Variant;
-use std::io::Write;
 
+/// A byte-valued IDX file.
 fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut v = vec![0, 0, 8, dims.len() as u8];
-    for d in dims {
-        v.extend_from_slice(&d.to_be_bytes());
-    }
-    v.extend_from_slice(data);
-    v
-}
-
-fn gzip(b: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(b).unwrap();
-    e.finish().unwrap()
+    common::idx_bytes(8, dims, data)
 }
 
 fn cifar_records(labels: &[u8]) -> Vec<u8> {

@@ -3,7 +3,7 @@
 
 #[cfg(target_family = "wasm")]
 fn main() {
-    pad::web::run_constructors_once();
+    pad::run_constructors_once!();
     pad::web::ui::mount();
 }
 

@@ -6,21 +6,26 @@ pub mod worker;
 
 use wasm_bindgen::prelude::*;
 
-/// Run the module's static constructors, once, first thing in `main` (cubecl registers its IR
-/// dialects through `inventory` constructors).
+/// Run the module's static constructors, once, first thing in a browser binary's `main` (cubecl
+/// registers its IR dialects through `inventory` constructors).
 ///
-/// A binary linked for wasm32-unknown-unknown is a "command" module: unless the code calls
+/// A binary linked for wasm32-unknown-unknown is a "command" module: unless its code calls
 /// `__wasm_call_ctors` itself, wasm-ld wraps *every* export so that it runs all constructors
 /// again — on every call from JavaScript into the module (each event handler, each GPU callback),
-/// which measured about 1 ms a call and most of the page's main-thread time here. Calling them
-/// once stops the wrapping (lld: an input that calls `__wasm_call_ctors` takes care of them).
-pub fn run_constructors_once() {
-    unsafe extern "C" {
-        fn __wasm_call_ctors();
-    }
-    // SAFETY: the linker-generated constructor function takes no arguments and only initialises
-    // statics; it runs here exactly once, at start-up, before any other code of the module.
-    unsafe { __wasm_call_ctors() }
+/// which measured about 1 ms a call and most of the page's main-thread time. Calling them once
+/// stops the wrapping (lld: an input that calls `__wasm_call_ctors` takes care of them). A macro,
+/// so that the call sits in the binary alone: any module whose objects reference the symbol loses
+/// the wrappers, and a binary that does not call it (the wasm tests) would then run none.
+#[macro_export]
+macro_rules! run_constructors_once {
+    () => {{
+        unsafe extern "C" {
+            fn __wasm_call_ctors();
+        }
+        // SAFETY: the linker-generated constructor function takes no arguments and only
+        // initialises statics; it runs here once, at start-up, before any other code of the module.
+        unsafe { __wasm_call_ctors() }
+    }};
 }
 
 /// Let the event loop run (a macrotask: `setTimeout(…, 0)` in the page or the worker).

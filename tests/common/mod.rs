@@ -93,3 +93,20 @@ pub fn grad_values<M: Module>(module: &M, grads: &GradientsParams) -> Vec<Vec<f3
     module.visit(&mut v);
     v.1
 }
+
+/// An IDX file: magic (element type `magic_type`), big-endian dimensions, data.
+pub fn idx_bytes(magic_type: u8, dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut v = vec![0, 0, magic_type, dims.len() as u8];
+    for d in dims {
+        v.extend_from_slice(&d.to_be_bytes());
+    }
+    v.extend_from_slice(data);
+    v
+}
+
+pub fn gzip(b: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(b).unwrap();
+    e.finish().unwrap()
+}
