@@ -237,3 +237,27 @@ fn a_run_walks_epochs_and_keeps_history() {
     let rgb = Trainer::new(config(Variant::Pad, 8, 2), 3, &cpu()).unwrap();
     assert!(pad::train::Run::new(rgb, data, vec![]).err().unwrap().to_string().contains("3-channel"));
 }
+
+/// An iteration's random draws can be given instead of drawn (the PyTorch cross-check feeds both
+/// implementations the same): the same draws give the same iteration, and draws that do not fit
+/// the batch or the variant are refused.
+#[test]
+fn an_iteration_with_given_draws_is_the_iteration_with_drawn_ones() {
+    let data = tiny_mnist(64);
+    for variant in [Variant::Pad, Variant::NoRem] {
+        let mut a = Trainer::new(config(variant, 8, 11), 1, &cpu()).unwrap();
+        let mut b = Trainer::new(config(variant, 8, 11), 1, &cpu()).unwrap();
+        let idx: Vec<usize> = (0..8).collect();
+        for _ in 0..2 {
+            let noise = a.draw_noise(8);
+            assert_eq!((noise.keep_mask.len(), noise.rem.len()), (1024, 8 * 256));
+            assert_eq!(noise.wake.as_ref().map(Vec::len), (variant == Variant::NoRem).then_some(8 * 256));
+            let given = block_on(a.iteration_with(data.train.batch(&idx, &cpu()), noise).unwrap().losses.read()).unwrap();
+            let drawn = block_on(b.iteration(data.train.batch(&idx, &cpu())).unwrap().losses.read()).unwrap();
+            assert_eq!(given, drawn, "{variant}");
+        }
+        let mut bad = a.draw_noise(8);
+        bad.rem.pop();
+        assert!(a.iteration_with(data.train.batch(&idx, &cpu()), bad).err().unwrap().to_string().contains("random draws do not fit"));
+    }
+}

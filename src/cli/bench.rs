@@ -45,7 +45,8 @@ pub fn run(args: BenchArgs) -> Result<(), Error> {
         let start = Instant::now();
         // Wait for each phase's work to finish before timing the next one.
         let wait = |loss: Tensor<1>| block_on(read_f32(loss)).map(|_| Instant::now());
-        let wake = trainer.wake(x.clone())?;
+        let noise = trainer.draw_noise(args.batch);
+        let wake = trainer.wake(x.clone(), noise)?;
         let after_wake = wait(wake.loss())?;
         let nrem = trainer.nrem(wake);
         let after_nrem = wait(nrem.loss())?;

@@ -14,4 +14,4 @@ pub use metrics::{EpochRecord, Losses};
 pub use optimizer::{PhaseOptimizer, StepSemantics};
 pub use rng::{Stream, stream};
 pub use run::{Run, Step};
-pub use trainer::{AfterNrem, AfterWake, IterationOutput, PhaseImages, Trainer};
+pub use trainer::{AfterNrem, AfterWake, IterationNoise, IterationOutput, PhaseImages, Trainer};

@@ -96,7 +96,8 @@ impl Run {
         let idx = &self.order[self.next * b..(self.next + 1) * b];
         let x = self.data.train.batch(idx, self.trainer.device());
         let mut clock = PhaseClock { on_phase, since: Instant::now() };
-        let wake = self.trainer.wake(x)?;
+        let noise = self.trainer.draw_noise(b);
+        let wake = self.trainer.wake(x, noise)?;
         clock.done(Phase::Wake, Some(wake.loss())).await?;
         let nrem = self.trainer.nrem(wake);
         clock.done(Phase::Nrem, Some(nrem.loss())).await?;

@@ -33,8 +33,24 @@ pub struct PhaseImages {
     pub rem_dream: Tensor<4>,
 }
 
+/// Every random draw of one iteration (see [`Trainer::draw_noise`]), as host values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IterationNoise {
+    /// Wake: Gaussian noise added to z as G's input, (B, n_z) row-major; only for "w/o REM" and
+    /// "Wake only" (decision D3).
+    pub wake: Option<Vec<f32>>,
+    /// NREM: the drawn drop probability and tile size…
+    pub occlusion: Occlusion,
+    /// …and the keep-mask they gave, 32×32, shared by the batch (1 keeps, 0 occludes).
+    pub keep_mask: Vec<f32>,
+    /// REM: ε ~ N(0, 1), (B, n_z) row-major.
+    pub rem: Vec<f32>,
+}
+
 /// Wake is done: what the rest of the iteration needs (a phase can only follow its predecessor).
 pub struct AfterWake {
+    keep_mask: Vec<f32>,
+    rem_noise: Vec<f32>,
     x: Tensor<4>,
     reconstruction: Tensor<4>,
     l_img: Tensor<1>,
@@ -154,35 +170,64 @@ impl Trainer {
         self.epoch += 1;
     }
 
-    fn normal(&mut self, rows: usize, std: f32) -> Tensor<2> {
-        let n = self.shape.latent;
-        let v: Vec<f32> = (0..rows * n)
+    fn normal(&mut self, rows: usize, std: f32) -> Vec<f32> {
+        (0..rows * self.shape.latent)
             .map(|_| {
                 let s: f64 = StandardNormal.sample(&mut self.rng);
                 std * s as f32
             })
-            .collect();
-        Tensor::from_data(TensorData::new(v, [rows, n]), &self.device)
+            .collect()
+    }
+
+    fn latents(&self, v: Vec<f32>) -> Tensor<2> {
+        let n = self.shape.latent;
+        Tensor::from_data(TensorData::new(v.clone(), [v.len() / n, n]), &self.device)
+    }
+
+    /// The random draws of the next iteration on a batch of `batch`, from the run's stream in the
+    /// official order: wake latent noise (only for the conditions that have it), NREM's occlusion
+    /// and its mask, REM's noise.
+    pub fn draw_noise(&mut self, batch: usize) -> IterationNoise {
+        let weights = self.config.variant.weights();
+        let wake = (weights.wake_noise_std > 0.0).then(|| self.normal(batch, weights.wake_noise_std));
+        let occlusion = Occlusion::draw_nrem(&mut self.rng);
+        let keep_mask = occlusion.mask(ModelShape::SIDE, &mut self.rng);
+        let rem = self.normal(batch, 1.0);
+        IterationNoise { wake, occlusion, keep_mask, rem }
     }
 
     /// One PAD iteration on the real batch `x` (B, C, 32, 32) in [−1, 1] on the plain device:
     /// Wake → NREM → REM.
     pub fn iteration(&mut self, x: Tensor<4>) -> Result<IterationOutput, Error> {
-        let wake = self.wake(x)?;
+        let noise = self.draw_noise(x.dims()[0]);
+        self.iteration_with(x, noise)
+    }
+
+    /// [`Self::iteration`] with given random draws (the cross-check against the PyTorch
+    /// reference feeds both the same); the run's own stream is not touched.
+    pub fn iteration_with(&mut self, x: Tensor<4>, noise: IterationNoise) -> Result<IterationOutput, Error> {
+        let wake = self.wake(x, noise)?;
         let nrem = self.nrem(wake);
         Ok(self.rem(nrem))
     }
 
     /// Wake: E and G learn from the real batch `x`; the latents are stored in the hippocampus.
-    /// The iteration goes on with [`Self::nrem`] on what this returns.
-    pub fn wake(&mut self, x: Tensor<4>) -> Result<AfterWake, Error> {
+    /// `noise` holds the iteration's draws ([`Self::draw_noise`]); the iteration goes on with
+    /// [`Self::nrem`] on what this returns.
+    pub fn wake(&mut self, x: Tensor<4>, noise: IterationNoise) -> Result<AfterWake, Error> {
         let [b, c, h, w] = x.dims();
         if b < 2 || c != self.shape.channels || h != ModelShape::SIDE || w != ModelShape::SIDE {
             return Err(Error::Config(format!("batch of shape {b}×{c}×{h}×{w} does not fit a model for ≥2×{}×32×32", self.shape.channels)));
         }
         let weights = self.config.variant.weights();
-        let noise = (weights.wake_noise_std > 0.0).then(|| self.normal(b, weights.wake_noise_std));
-        let pass = wake::wake(&self.encoder, &self.generator, x.clone(), noise, &weights);
+        let n = b * self.shape.latent;
+        let wake_ok = noise.wake.as_ref().map_or(weights.wake_noise_std == 0.0, |v| v.len() == n);
+        if !wake_ok || noise.rem.len() != n || noise.keep_mask.len() != ModelShape::SIDE * ModelShape::SIDE {
+            return Err(Error::Config(format!("the iteration's random draws do not fit a batch of {b} and this variant")));
+        }
+        let IterationNoise { wake: wake_noise, keep_mask, rem: rem_noise, .. } = noise;
+        let wake_noise = wake_noise.map(|v| self.latents(v));
+        let pass = wake::wake(&self.encoder, &self.generator, x.clone(), wake_noise, &weights);
         self.memory.store(pass.z);
         let mut grads = pass.objective.backward();
         let ge = GradientsParams::from_module(&mut grads, &self.encoder);
@@ -191,6 +236,8 @@ impl Trainer {
         self.step_generator(gg);
         let plain = |t: Tensor<1>| t.detach().inner();
         Ok(AfterWake {
+            keep_mask,
+            rem_noise,
             x,
             reconstruction: pass.reconstruction.detach().inner(),
             l_img: plain(pass.l_img),
@@ -200,10 +247,9 @@ impl Trainer {
     }
 
     /// NREM: only E learns, mapping an occluded dream of the stored memory back to it.
-    pub fn nrem(&mut self, wake: AfterWake) -> AfterNrem {
+    pub fn nrem(&mut self, mut wake: AfterWake) -> AfterNrem {
         let weights = self.config.variant.weights();
-        let occlusion = Occlusion::draw_nrem(&mut self.rng);
-        let mask = occlusion.mask(ModelShape::SIDE, &mut self.rng);
+        let mask = std::mem::take(&mut wake.keep_mask);
         let mask = Tensor::<4>::from_data(TensorData::new(mask, [1, 1, ModelShape::SIDE, ModelShape::SIDE]), &self.device);
         let memory = self.memory.current().expect("Wake stores a memory before NREM");
         let (l_nrem, dream, ge) = if weights.nrem > 0.0 {
@@ -221,10 +267,9 @@ impl Trainer {
 
     /// REM: E_d learns to call a dream of mixed memories "fake", G learns the opposite through a
     /// reversed gradient. Ends the iteration: today's memory becomes yesterday's.
-    pub fn rem(&mut self, nrem: AfterNrem) -> IterationOutput {
+    pub fn rem(&mut self, mut nrem: AfterNrem) -> IterationOutput {
         let weights = self.config.variant.weights();
-        let b = nrem.wake.x.dims()[0];
-        let eps = self.normal(b, 1.0);
+        let eps = self.latents(std::mem::take(&mut nrem.wake.rem_noise));
         let z_mix = self.memory.rem_latent(weights.rem_input, eps, self.iteration == 0);
         let (l_fake, rem_dream) = if weights.rem > 0.0 {
             let pass = rem::rem(&self.encoder, &self.generator, z_mix);
