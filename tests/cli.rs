@@ -112,3 +112,33 @@ fn bad_input_gives_a_clear_error() {
     let o = pad(&["train", "--dataset", &arg, "--out", out.to_str().unwrap()]);
     assert!(stderr(&o).contains("not a whole number of 3073-byte CIFAR-10 records"), "{}", stderr(&o));
 }
+
+/// `pad reference` records what the PyTorch cross-check compares: initial weights, each
+/// iteration's batch and random draws, and the losses and weights after it, for both step
+/// semantics; the two files share inputs and differ in the updates.
+#[test]
+fn reference_records_iterations_for_the_pytorch_cross_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = pad(&["reference", "--out", out, "--variant", "no-nrem", "--batch", "2", "--channels", "1", "--iterations", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    let (zero, skip) = (read("no-nrem-zero-filled.safetensors"), read("no-nrem-skip-missing.safetensors"));
+    let (_, header) = safetensors::SafeTensors::read_metadata(&zero).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&header.metadata().as_ref().unwrap()["pad"]).unwrap();
+    assert_eq!((meta["step_semantics"].as_str(), meta["iterations"].as_u64()), (Some("zero-filled"), Some(2)));
+    let (zero, skip) = (safetensors::SafeTensors::deserialize(&zero).unwrap(), safetensors::SafeTensors::deserialize(&skip).unwrap());
+    let shape = |t: &safetensors::SafeTensors, n: &str| t.tensor(n).unwrap().shape().to_vec();
+    assert_eq!(shape(&zero, "init.encoder.conv1.weight"), vec![64, 1, 4, 4]);
+    assert_eq!(shape(&zero, "init.generator.tconv1.weight"), vec![256, 256, 4, 4], "(in, out, k, k) as PyTorch");
+    assert_eq!(shape(&zero, "it1.x"), vec![2, 1, 32, 32]);
+    assert_eq!(shape(&zero, "it1.keep_mask"), vec![32, 32]);
+    assert_eq!(shape(&zero, "it1.rem_noise"), vec![2, 256]);
+    assert_eq!(shape(&zero, "it1.losses"), vec![5]);
+    assert!(zero.tensor("it0.wake_noise").is_err(), "no-nrem has no wake noise");
+    let data = |t: &safetensors::SafeTensors, n: &str| t.tensor(n).unwrap().data().to_vec();
+    assert_eq!(data(&zero, "it1.x"), data(&skip, "it1.x"), "the same inputs for both semantics");
+    assert_eq!(data(&zero, "it1.rem_noise"), data(&skip, "it1.rem_noise"));
+    // With N = 0 the zero-filled NREM step moves E, the skipping one does not.
+    assert_ne!(data(&zero, "it0.encoder.conv1.weight"), data(&skip, "it0.encoder.conv1.weight"));
+}

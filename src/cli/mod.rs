@@ -4,6 +4,7 @@ mod bench;
 mod bundle;
 mod eval;
 mod pictures;
+mod reference;
 mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -30,6 +31,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Rebuild the bundled datasets in static/data from their source packages.
     Bundle(bundle::BundleArgs),
+    /// Record a few iterations (weights, batch, random draws, losses) for the PyTorch cross-check.
+    Reference(reference::ReferenceArgs),
 }
 
 /// Compute device.
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => eval::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Bundle(a) => bundle::run(a),
+        Command::Reference(a) => reference::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -73,6 +73,34 @@ fn f32_bytes(v: &[f32]) -> Bytes {
     Bytes::from_bytes_vec(v.iter().flat_map(|x| x.to_le_bytes()).collect())
 }
 
+/// A named tensor read back: (name, shape, values).
+pub type HostTensor = (String, Vec<usize>, Vec<f32>);
+
+/// Read named flat tensors back in one transaction (async).
+async fn read_named(named: Vec<(String, Tensor<1>, Vec<usize>)>) -> Result<Vec<HostTensor>, Error> {
+    let mut tx = Transaction::default();
+    for (_, t, _) in &named {
+        tx = tx.register(t.clone());
+    }
+    let data = tx.execute_async().await.map_err(|e| Error::Device(format!("{e:?}")))?;
+    named
+        .into_iter()
+        .zip(data)
+        .map(|((name, _, shape), d)| {
+            let v = d.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::Device(format!("{e:?}")))?;
+            Ok((name, shape, v))
+        })
+        .collect()
+}
+
+/// The weights of E and G as `encoder.<path>` / `generator.<path>` (PyTorch's layouts: conv
+/// (out, in, k, k), transposed conv (in, out, k, k)), read back in one transaction (async).
+pub async fn weights(trainer: &Trainer) -> Result<Vec<HostTensor>, Error> {
+    let mut named = params("encoder", &trainer.encoder);
+    named.extend(params("generator", &trainer.generator));
+    read_named(named).await
+}
+
 /// Serialise a trainer (async: reads every tensor back in one transaction).
 pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], history: &[EpochRecord]) -> Result<Vec<u8>, Error> {
     let mut named: Vec<(String, Tensor<1>, Vec<usize>)> = params("encoder", &trainer.encoder);
@@ -87,16 +115,11 @@ pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], hist
             scalars.push((format!("{key}.time"), s.time));
         }
     }
-    let mut tx = Transaction::default();
-    for (_, t, _) in &named {
-        tx = tx.register(t.clone());
-    }
-    let data = tx.execute_async().await.map_err(|e| Error::Device(format!("{e:?}")))?;
-    let mut tensors = Vec::with_capacity(named.len());
-    for ((name, _, shape), d) in named.into_iter().zip(data) {
-        let v = d.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::Device(format!("{e:?}")))?;
-        tensors.push(burn_pack::Tensor::new(name, DType::F32, shape, None, f32_bytes(&v)));
-    }
+    let tensors = read_named(named)
+        .await?
+        .into_iter()
+        .map(|(name, shape, v)| burn_pack::Tensor::new(name, DType::F32, shape, None, f32_bytes(&v)))
+        .collect();
     let shape = trainer.shape();
     let header = CheckpointHeader {
         format: FORMAT.into(),

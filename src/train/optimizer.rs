@@ -40,9 +40,14 @@ pub struct PhaseOptimizer {
     state: BTreeMap<String, MomentState>,
 }
 
-/// Adam's settings in the official code (PyTorch defaults apart from β₁; Burn's default ε is 1e-5).
+/// Adam's β₁, β₂ and ε in the official code (PyTorch defaults apart from β₁; Burn's default ε is
+/// 1e-5, D2).
+pub const BETAS: (f32, f32) = (0.5, 0.999);
+pub const EPSILON: f32 = 1e-8;
+
+/// Adam's settings in the official code.
 pub fn adam_config() -> AdamConfig {
-    AdamConfig::new().with_beta_1(0.5).with_beta_2(0.999).with_epsilon(1e-8)
+    AdamConfig::new().with_beta_1(BETAS.0).with_beta_2(BETAS.1).with_epsilon(EPSILON)
 }
 
 impl PhaseOptimizer {
