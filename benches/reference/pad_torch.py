@@ -179,6 +179,52 @@ def compare(tensors, meta, results, lr):
     return ok, report
 
 
+def bench(batch=64, channels=3, iters=3):
+    """Milliseconds per phase and per PAD iteration on random CIFAR-shaped data (the same work as
+    `pad bench`: one warm-up iteration, then the median of `iters`)."""
+    import statistics
+    import time
+
+    torch.use_deterministic_algorithms(False)
+    E, G = Encoder(channels), Generator(channels)
+    opt_e = torch.optim.Adam(E.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    x = torch.rand(batch, channels, 32, 32) * 2 - 1
+    z_old, times = None, []
+    for it in range(iters + 1):
+        t0 = time.perf_counter()
+        opt_e.zero_grad(set_to_none=False)
+        opt_g.zero_grad(set_to_none=False)
+        z, d = E(x)
+        (bce(d, torch.ones_like(d)) + kl(z) + mse(G(z, reverse=False), x)).backward()
+        opt_e.step()
+        opt_g.step()
+        t1 = time.perf_counter()
+        opt_e.zero_grad(set_to_none=False)
+        z_mem = z.detach()
+        with torch.no_grad():
+            mask = (torch.rand(1, 1, 32, 32) > 0.3).float()
+            x_occ = G(z_mem) * mask
+        mse(E(x_occ)[0], z_mem).backward()
+        opt_e.step()
+        t2 = time.perf_counter()
+        opt_e.zero_grad(set_to_none=False)
+        opt_g.zero_grad(set_to_none=False)
+        eps = torch.randn_like(z_mem)
+        z_mix = 0.5 * z_mem + 0.5 * eps if z_old is None else 0.25 * z_mem + 0.25 * z_old + 0.5 * eps
+        _, d_f = E(G(z_mix))
+        bce(d_f, torch.zeros_like(d_f)).backward()
+        opt_e.step()
+        opt_g.step()
+        z_old = z_mem
+        t3 = time.perf_counter()
+        if it > 0:
+            times.append([(t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3, (t3 - t0) * 1e3])
+    med = [statistics.median(t[k] for t in times) for k in range(4)]
+    print(json.dumps({"impl": "pytorch", "threads": torch.get_num_threads(), "batch": batch,
+                      "wake_ms": med[0], "nrem_ms": med[1], "rem_ms": med[2], "total_ms": med[3]}))
+
+
 def main(folder):
     files = sorted(Path(folder).glob("*.safetensors"))
     if not files:
@@ -206,4 +252,7 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "out/reference")
+    if len(sys.argv) > 1 and sys.argv[1] == "--bench":
+        bench(*(int(a) for a in sys.argv[2:]))
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "out/reference")
