@@ -132,7 +132,7 @@ impl Session {
         settings.check(Some(data.train.len())).map_err(|e| Error::Config(settings::describe(&e)))?;
         let mut data = data.clone().limit_train(settings.images_per_epoch);
         data.test = data.test.take(PROBE_TEST_IMAGES);
-        if settings.probe && (data.test.is_empty() || data.train.len() < crate::eval::probe::BATCH) {
+        if settings.probe && !probes_possible(&data) {
             out(Event::Notice(format!(
                 "linear probes are off: they need a test split and at least {} training images",
                 crate::eval::probe::BATCH
@@ -223,7 +223,7 @@ impl Session {
             a.last_pictures = Some(Instant::now());
         }
         if step.epoch_complete {
-            let probe = a.settings.probe && !a.run.data().test.is_empty() && a.run.data().train.len() >= crate::eval::probe::BATCH;
+            let probe = a.settings.probe && probes_possible(a.run.data());
             if probe {
                 out(Event::Probing { epoch: step.epoch });
             }
@@ -244,6 +244,11 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The probes need a test split and at least one probe batch of training latents.
+fn probes_possible(data: &Dataset) -> bool {
+    !data.test.is_empty() && data.train.len() >= crate::eval::probe::BATCH
 }
 
 fn progress(a: &Active, step: &Step) -> Progress {

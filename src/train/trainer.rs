@@ -181,7 +181,8 @@ impl Trainer {
 
     fn latents(&self, v: Vec<f32>) -> Tensor<2> {
         let n = self.shape.latent;
-        Tensor::from_data(TensorData::new(v.clone(), [v.len() / n, n]), &self.device)
+        let rows = v.len() / n;
+        Tensor::from_data(TensorData::new(v, [rows, n]), &self.device)
     }
 
     /// The random draws of the next iteration on a batch of `batch`, from the run's stream in the
