@@ -64,6 +64,29 @@ fn shapes_and_ranges() {
     assert!(v.iter().all(|&p| (-1.0..=1.0).contains(&p)));
 }
 
+/// The heads and G's first layer are computed as matrix products (model/covering.rs); they must
+/// equal the convolutions they stand for.
+#[test]
+fn covering_layers_equal_their_convolutions() {
+    let (e, g) = nets(3, 2);
+    let close = |a: Vec<f32>, b: Vec<f32>| {
+        assert_eq!(a.len(), b.len());
+        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "largest difference {worst}");
+    };
+    let h = random_batch(5, 256, 3).slice([0..5, 0..256, 0..4, 0..4]);
+    for conv in [&e.conv4, &e.dis] {
+        let product = pad::model::covering::conv_covering(conv, h.clone());
+        let direct = conv.forward(h.clone()).flatten::<2>(1, 3);
+        close(block_on(read_f32(product)).unwrap(), block_on(read_f32(direct)).unwrap());
+    }
+    let z = random_batch(5, 1, 4).reshape([5, 1024]).slice([0..5, 0..256]);
+    let product = pad::model::covering::tconv_from_point(&g.tconv1, z.clone());
+    let direct = g.tconv1.forward(z.reshape([5, 256, 1, 1]));
+    assert_eq!(product.dims(), [5, 256, 4, 4]);
+    close(block_on(read_f32(product)).unwrap(), block_on(read_f32(direct)).unwrap());
+}
+
 #[test]
 fn initialisation_follows_weights_init() {
     let (e, g) = nets(3, 7);

@@ -23,6 +23,9 @@ pub struct BenchArgs {
     iters: usize,
     #[arg(long, value_parser = super::parse_variant, default_value = "pad")]
     variant: Variant,
+    /// Time each convolution (forward and backward) and a large matrix product instead.
+    #[arg(long)]
+    layers: bool,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -35,6 +38,9 @@ pub fn run(args: BenchArgs) -> Result<(), Error> {
         return Err(Error::Config("--iters must be at least 1".into()));
     }
     let device = args.device.init()?;
+    if args.layers {
+        return super::layers::run(&device, args.batch, args.channels, args.iters);
+    }
     let config = TrainConfig { variant: args.variant, batch_size: args.batch, ..TrainConfig::default() };
     let mut trainer = Trainer::new(config, args.channels, &device)?;
     let x = Tensor::<4>::random([args.batch, args.channels, 32, 32], burn::tensor::Distribution::Uniform(-1.0, 1.0), &device);

@@ -3,6 +3,7 @@
 mod bench;
 mod bundle;
 mod eval;
+mod layers;
 mod pictures;
 mod reference;
 mod train;

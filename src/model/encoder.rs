@@ -1,6 +1,6 @@
 //! Encoder/discriminator `E` (spec §1.1; `network.py::Discriminator`).
 
-use super::{Init, ModelShape};
+use super::{Init, ModelShape, covering};
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, sigmoid};
@@ -49,12 +49,12 @@ impl Encoder {
 
     /// `E_z` on the trunk's output: (B, n_z).
     fn z_head(&self, h: Tensor<4>) -> Tensor<2> {
-        self.conv4.forward(h).flatten::<2>(1, 3)
+        covering::conv_covering(&self.conv4, h)
     }
 
     /// `E_d` on the trunk's output: (B,) in (0, 1).
     fn d_head(&self, h: Tensor<4>) -> Tensor<1> {
-        sigmoid(self.dis.forward(h)).flatten::<1>(0, 3)
+        sigmoid(covering::conv_covering(&self.dis, h)).flatten::<1>(0, 1)
     }
 
     /// Both heads (Wake).

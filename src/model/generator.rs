@@ -1,6 +1,6 @@
 //! Generator `G` (spec §1.2; `network.py::Generator`): the encoder's mirror with transposed convs.
 
-use super::{Init, ModelShape};
+use super::{Init, ModelShape, covering};
 use burn::nn::conv::ConvTranspose2d;
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, tanh};
@@ -33,8 +33,7 @@ impl Generator {
     /// the reversal is applied to G's gradients in the REM phase instead (see `sleep::rem`), which
     /// is the same thing since nothing in G lies after that layer.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
-        let [b, nz] = z.dims();
-        let h = leaky_relu(self.tconv1.forward(z.reshape([b, nz, 1, 1])), SLOPE); // (B, 256, 4, 4)
+        let h = leaky_relu(covering::tconv_from_point(&self.tconv1, z), SLOPE); // (B, 256, 4, 4)
         let h = leaky_relu(self.tconv2.forward(h), SLOPE); // (B, 128, 8, 8)
         let h = leaky_relu(self.tconv3.forward(h), SLOPE); // (B, 64, 16, 16)
         tanh(self.tconv4.forward(h)) // (B, C, 32, 32)
