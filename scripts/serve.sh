@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+export PATH="$PWD/scripts/node_modules/.bin:$PATH"   # wasm-opt for trunk
 exec trunk serve --release "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what building, serving and testing need, skipping what is already there at the right
 # version: rustfmt/clippy, the wasm target, wasm-bindgen-cli (must equal the wasm-bindgen crate),
-# trunk, Debian's Chromium + ChromeDriver (browser tests), a font for the CLI's plots, and the
+# trunk, binaryen's wasm-opt (npm), Debian's Chromium + ChromeDriver (browser tests), a font for the CLI's plots, and the
 # browser tests' npm packages. Works on a fresh machine with Rust, apt and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "please install: ${missing[*]} (Debian packages)" >&2
     exit 1
   fi
+fi
+
+# wasm-opt for the browser build (binaryen from npm: Debian's 108 breaks wasm-bindgen's
+# reference-type tables); trunk finds it on PATH (scripts/test.sh, scripts/serve.sh).
+if [ ! -x scripts/node_modules/.bin/wasm-opt ]; then
+  (cd scripts && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The browser tests' driver (playwright-core, no bundled browser: it drives /usr/bin/chromium).

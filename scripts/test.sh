@@ -6,11 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+export PATH="$PWD/scripts/node_modules/.bin:$PATH"   # wasm-opt for trunk
 export CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=900
 
 cargo fmt --check
 cargo clippy --release --all-targets -- -D warnings
 cargo clippy --profile web --target wasm32-unknown-unknown --lib --bins --test web -- -D warnings
+cargo clippy --profile web --target wasm32-unknown-unknown --no-default-features --lib --bin app -- -D warnings  # the page's build
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

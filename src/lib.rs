@@ -9,9 +9,15 @@
 //! - [`eval`]: linear probes, occlusion robustness, latent organisation (spec §6);
 //! - [`data`]: readers for the official dataset files and the bundled subsets;
 //! - [`session`]: the trainer behind the browser page (commands in, events out).
+//!
+//! Feature `trainer` (default) is everything that runs Burn. The page's own wasm module is built
+//! without it (`data-cargo-no-default-features` in index.html): it only shares the message types,
+//! settings and plain records with the worker, so it does not carry Burn's kernels.
 
 pub mod data;
+#[cfg(feature = "trainer")]
 pub mod eval;
+#[cfg(feature = "trainer")]
 pub mod model;
 pub mod readback;
 pub mod session;

@@ -1,15 +1,19 @@
 //! Reading tensors back to the host. Everything in the core is `async` so that the browser never
 //! reads synchronously from WebGPU; native code waits with [`block_on`].
 
+#[cfg(feature = "trainer")]
 use crate::Error;
+#[cfg(feature = "trainer")]
 use burn::prelude::*;
 
+#[cfg(feature = "trainer")]
 /// Read a float tensor's values (async; one device round trip).
 pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, Error> {
     let data = t.into_data_async().await.map_err(|e| Error::Device(format!("{e:?}")))?;
     data.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::Device(format!("{e:?}")))
 }
 
+#[cfg(feature = "trainer")]
 /// Read an integer tensor's values (async).
 pub async fn read_i64<const D: usize>(t: Tensor<D, Int>) -> Result<Vec<i64>, Error> {
     let data = t.into_data_async().await.map_err(|e| Error::Device(format!("{e:?}")))?;
@@ -38,6 +42,7 @@ impl HostImages {
     }
 }
 
+#[cfg(feature = "trainer")]
 /// Read the first `max` images of a (B, C, S, S) batch in [−1, 1] as bytes (async).
 pub async fn read_images(images: Tensor<4>, max: usize) -> Result<HostImages, Error> {
     let [b, c, h, w] = images.dims();

@@ -122,6 +122,9 @@ pub fn run(device: &Device, batch: usize, channels: usize, reps: usize) -> Resul
     let n = 1024;
     let a = Tensor::<2>::random([n, n], burn::tensor::Distribution::Default, device);
     let ms = time(reps, || a.clone().matmul(a.clone()).sum().reshape([1]))?;
-    println!("matrix product {n}×{n}×{n}: {ms:.1} ms = {:.0} GFLOP/s (the backend's practical peak)", 2.0 * (n * n * n) as f64 / 1e9 / (ms / 1e3));
+    println!(
+        "matrix product {n}×{n}×{n}: {ms:.1} ms = {:.0} GFLOP/s (the backend's practical peak)",
+        2.0 * (n * n * n) as f64 / 1e9 / (ms / 1e3)
+    );
     Ok(())
 }

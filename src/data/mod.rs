@@ -16,6 +16,7 @@ pub mod svhn;
 pub mod upload;
 
 use crate::Error;
+#[cfg(feature = "trainer")]
 use burn::prelude::*;
 
 /// Images of one split, stored compactly as bytes: N × C × 32 × 32, channel-major per image.
@@ -86,6 +87,7 @@ impl ImageSet {
         Self { channels: self.channels, pixels: self.pixels[..n * self.image_len()].to_vec(), labels: self.labels[..n].to_vec() }
     }
 
+    #[cfg(feature = "trainer")]
     /// Network input for the images at `indices`: (B, C, 32, 32), `ToTensor` then
     /// `Normalize(0.5, 0.5)`, i.e. x/255·2 − 1 ∈ [−1, 1].
     pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<4> {

@@ -1,5 +1,6 @@
 //! The "hippocampus" (spec §3.4): a trivial buffer of the current and previous latent batches.
 
+#[cfg(feature = "trainer")]
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +13,7 @@ pub enum RemInput {
     SingleMemory,
 }
 
+#[cfg(feature = "trainer")]
 /// Latents stored during Wake, detached and on the plain (non-autodiff) device.
 #[derive(Default)]
 pub struct Hippocampus {
@@ -19,6 +21,7 @@ pub struct Hippocampus {
     previous: Option<Tensor<2>>,
 }
 
+#[cfg(feature = "trainer")]
 impl Hippocampus {
     /// Wake stores this iteration's latents (computed before the wake update).
     pub fn store(&mut self, z: Tensor<2>) {

@@ -3,13 +3,18 @@
 //! Each phase is a function that builds its objective from the networks and says which network
 //! learns from it; [`crate::train::Trainer`] runs them in order and steps the optimizers.
 
+#[cfg(feature = "trainer")]
 pub mod losses;
 pub mod memory;
+#[cfg(feature = "trainer")]
 pub mod nrem;
 pub mod occlusion;
+#[cfg(feature = "trainer")]
 pub mod rem;
+#[cfg(feature = "trainer")]
 pub mod wake;
 
+#[cfg(feature = "trainer")]
 pub use memory::Hippocampus;
 pub use occlusion::Occlusion;
 

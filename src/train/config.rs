@@ -1,6 +1,5 @@
 //! Training settings: the paper's conditions (spec §5) and the run's hyper-parameters.
 
-use super::optimizer::StepSemantics;
 use crate::Error;
 use crate::sleep::memory::RemInput;
 use serde::{Deserialize, Serialize};
@@ -128,4 +127,15 @@ impl TrainConfig {
         }
         Ok(())
     }
+}
+
+/// What an optimizer step does with parameters the current phase gave no gradient.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepSemantics {
+    /// PyTorch 1.x `zero_grad()`: step them with g = 0 once they have ever had a gradient.
+    #[default]
+    ZeroFilled,
+    /// PyTorch ≥ 2 `zero_grad(set_to_none=True)`: leave them untouched.
+    SkipMissing,
 }

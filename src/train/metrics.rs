@@ -1,7 +1,10 @@
 //! Per-iteration losses and the per-epoch history a run keeps.
 
+#[cfg(feature = "trainer")]
 use crate::Error;
+#[cfg(feature = "trainer")]
 use burn::prelude::*;
+#[cfg(feature = "trainer")]
 use burn::tensor::Transaction;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +35,7 @@ impl<T> Losses<T> {
     }
 }
 
+#[cfg(feature = "trainer")]
 impl Losses<Tensor<1>> {
     /// Read all five in one device round trip (async: safe on WebGPU).
     pub async fn read(self) -> Result<Losses<f32>, Error> {

@@ -10,22 +10,11 @@
 //! step touches and keeps the state keyed by parameter path (e.g. `conv1.weight`), so that a
 //! checkpoint can be read back asynchronously and loaded onto any device.
 
+use super::StepSemantics;
 use burn::module::{Module, ModuleMapper, Param};
 use burn::optim::{Adam, AdamConfig, AdamState, AdaptiveMomentumState, GradientsParams, Optimizer};
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// What an optimizer step does with parameters the current phase gave no gradient.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepSemantics {
-    /// PyTorch 1.x `zero_grad()`: step them with g = 0 once they have ever had a gradient.
-    #[default]
-    ZeroFilled,
-    /// PyTorch ≥ 2 `zero_grad(set_to_none=True)`: leave them untouched.
-    SkipMissing,
-}
 
 /// Adam state of one parameter, flattened to one dimension (Adam is element-wise).
 pub type MomentState = AdaptiveMomentumState<1>;

@@ -1,7 +1,9 @@
 //! The browser faces of the core (WebAssembly only): the training worker and the page.
 
+#[cfg(feature = "trainer")]
 pub mod device;
 pub mod ui;
+#[cfg(feature = "trainer")]
 pub mod worker;
 
 use wasm_bindgen::prelude::*;
