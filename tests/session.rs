@@ -179,7 +179,10 @@ fn a_session_trains_through_the_phases_and_reports_everything_the_page_shows() {
     assert!(last.losses.is_finite() && last.images_per_second > 0.0 && last.elapsed > 0.0);
     assert_eq!(last.eta, Some(0.0), "nothing left to do");
     // Pictures: the first iteration's, and the epoch's last at least; 8 images of each phase.
-    let shots: Vec<_> = events.iter().filter_map(|e| if let Event::Images(s) = e { Some(s) } else { None }).collect();
+    let mut shots: Vec<_> = events.iter().filter_map(|e| if let Event::Images(s) = e { Some(s) } else { None }).collect();
+    // At the end, the finished model on the first 64 training images (fixed draws).
+    let finished = shots.pop().unwrap();
+    assert_eq!((finished.epoch, finished.iteration, finished.reconstruction.count), (1, 0, 64));
     assert!(shots.len() >= 2 && shots[0].iteration == 1 && shots.last().unwrap().iteration == 8);
     for s in &shots {
         for h in [&s.input, &s.reconstruction, &s.nrem, &s.rem] {
@@ -299,16 +302,185 @@ fn the_page_keeps_a_bounded_loss_history_and_a_sliding_hypnogram() {
 }
 
 #[test]
-fn url_parameters_choose_the_device_and_bad_ones_fall_back_with_a_note() {
-    use pad::session::url::PageParams;
+fn url_parameters_set_up_the_page_and_bad_ones_fall_back_with_a_note() {
+    use pad::session::url::{Bundled, PageParams, View};
     assert_eq!(PageParams::parse(""), PageParams::default());
     assert_eq!(PageParams::parse("?device=webgpu").device, DeviceChoice::WebGpu);
     assert_eq!(PageParams::parse("device=cpu").device, DeviceChoice::Cpu);
-    let p = PageParams::parse("?device=%FF%FEgpu&x=1&device");
+    // The embed example, and every setting.
+    let p = PageParams::parse("?embed=1&dataset=mnist&variant=pad&view=dreams&autostart=1");
+    assert!(p.embed && p.autostart && p.notes.is_empty());
+    assert_eq!((p.dataset, p.view, p.form.variant.as_str()), (Bundled::Mnist, View::Dreams, "pad"));
+    let p = PageParams::parse("dataset=fashion&variant=no-rem&epochs=3&batch=16&lr=1e-3&seed=7&images=512&probe=0&view=plots");
+    assert!(p.notes.is_empty(), "{:?}", p.notes);
+    let s = p.form.parse(None).unwrap();
+    assert_eq!((p.dataset, p.view), (Bundled::Fashion, View::Plots));
+    assert_eq!(
+        (s.variant, s.epochs, s.batch_size, s.learning_rate, s.seed, s.images_per_epoch, s.probe),
+        (Variant::NoRem, 3, 16, 1e-3, 7, 512, false)
+    );
+    // Invalid values: the default, with a note each; the page still gets a usable form.
+    let p = PageParams::parse("?device=%FF%FEgpu&x=1&device&lr=NaN&epochs=-1&batch=4096&embed=maybe&view=everything&dataset=imagenet");
     assert_eq!(p.device, DeviceChoice::Auto);
-    assert_eq!(p.notes[0], "device '\u{fffd}\u{fffd}gpu' is not auto, webgpu or cpu: using auto");
-    assert_eq!(p.notes[1], "unknown parameter 'x' ignored");
-    assert_eq!(p.notes[2], "device '' is not auto, webgpu or cpu: using auto");
+    assert_eq!(p.form, Form::from(&Settings::default()));
+    assert!(!p.embed);
+    assert_eq!(
+        p.notes,
+        vec![
+            "device '\u{fffd}\u{fffd}gpu' is not auto, webgpu or cpu: using the default",
+            "unknown parameter 'x' ignored",
+            "device '' is not auto, webgpu or cpu: using the default",
+            "embed 'maybe' is not 1 or 0: using the default",
+            "view 'everything' is not all, dreams or plots: using the default",
+            "dataset 'imagenet' is not a bundled dataset (mnist or fashion): using the default",
+            "lr 'NaN': learning rate must be a number above 0 and at most 1 (e.g. 2e-4); using the default",
+            "epochs '-1': epochs must be a whole number from 1 to 1000; using the default",
+            "batch '4096': batch size must be a whole number from 2 to 1024; using the default",
+        ]
+    );
+    // Settings that only fail together: images below one batch.
+    let p = PageParams::parse("batch=128&images=100");
+    assert_eq!(p.form.batch_size, "128");
+    assert_eq!(p.form.images_per_epoch, "2048");
+    assert_eq!(p.notes, vec!["images '100': images per epoch must be at least one batch (128); using the default"]);
+    // Absurd addresses: bounded notes, no panic.
     let long = format!("?device={}", "a".repeat(5000));
-    assert!(PageParams::parse(&long).notes[0].len() < 120);
+    let p = PageParams::parse(&long);
+    assert!(p.notes.iter().all(|n| n.len() < 140), "{:?}", p.notes);
+    assert!(p.notes[0].contains("longer than 2048 characters"));
+    let _ = PageParams::parse("%%%&&&==&=%E2%82");
+}
+
+#[test]
+fn a_share_link_reproduces_the_page_and_the_embed_code_is_an_iframe() {
+    use pad::session::url::{Bundled, PageParams, View};
+    assert_eq!(PageParams::default().to_query(), "", "defaults are left out");
+    let mut p = PageParams::parse("dataset=fashion&variant=wake-only&epochs=4&lr=0.001&seed=3&probe=0&device=cpu&view=dreams");
+    assert!(p.notes.is_empty(), "{:?}", p.notes);
+    let q = p.to_query();
+    assert_eq!(PageParams::parse(&q), p, "{q}");
+    p.embed = true;
+    p.autostart = true;
+    assert_eq!(PageParams::parse(&p.to_query()), p);
+    let code = PageParams { dataset: Bundled::Mnist, view: View::Dreams, ..PageParams::default() }.embed_code("https://example.org/pad/");
+    assert_eq!(
+        code,
+        "<iframe src=\"https://example.org/pad/?view=dreams&amp;embed=1\" width=\"640\" height=\"480\" style=\"border:0\" title=\"PAD — Perturbed and Adversarial Dreaming, live\" allow=\"clipboard-write\"></iframe>"
+    );
+}
+
+fn saved(events: &[Event]) -> Vec<(String, Vec<u8>, usize, bool)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Saved { file_name, bytes, epoch, autosave } => Some((file_name.clone(), bytes.clone(), *epoch, *autosave)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn images(events: &[Event]) -> Vec<&pad::session::protocol::Snapshot> {
+    events.iter().filter_map(|e| if let Event::Images(s) = e { Some(s) } else { None }).collect()
+}
+
+fn model_errors(events: &[Event]) -> Vec<String> {
+    events.iter().filter_map(|e| if let Event::Error { topic: Topic::Model, message } = e { Some(message.clone()) } else { None }).collect()
+}
+
+#[test]
+fn a_saved_model_loads_back_with_identical_pictures_and_continues_training() {
+    let settings = Settings { probe: false, ..tiny(1) };
+    let first = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu },
+            Command::LoadData { files: vec![mnist()] },
+            Command::Start { settings: settings.clone(), paused: false },
+        ],
+        |e| if matches!(e, Event::State(RunState::Finished)) { vec![Command::Save] } else { vec![] },
+    );
+    // An autosave after the epoch, then the download asked for.
+    let s = saved(&first);
+    assert_eq!(s.iter().map(|s| (s.2, s.3)).collect::<Vec<_>>(), vec![(1, true), (1, false)]);
+    assert!(s[1].0.starts_with("pad-pad-") && s[1].0.ends_with("-epoch1.padckpt"), "{}", s[1].0);
+    assert_eq!(s[0].1, s[1].1, "nothing changed in between");
+    // The finished model is shown on fixed images: that is what a load must reproduce.
+    let shown = *images(&first).last().unwrap();
+    assert_eq!(shown.iteration, 0);
+
+    let file = NamedFile::new(s[1].0.clone(), s[1].1.clone());
+    let dream = |first, second, mix, noise| Command::Dream(pad::session::protocol::DreamRequest { first, second, mix, noise });
+    let second = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu },
+            Command::LoadData { files: vec![mnist()] },
+            Command::LoadModel { file, settings: settings.clone() },
+            dream(0, 1, 0.5, 0.5),
+            dream(0, 1, 1.0, 0.0),
+            dream(0, 64, 0.5, 0.5),
+            Command::Evaluate,
+            Command::Resume,
+        ],
+        |_| vec![],
+    );
+    let Some(Event::ModelLoaded { settings: loaded, epoch, .. }) = second.iter().find(|e| matches!(e, Event::ModelLoaded { .. })) else {
+        panic!("{second:?}")
+    };
+    assert_eq!((*epoch, loaded.epochs, loaded.batch_size, loaded.variant), (1, 2, 8, Variant::Pad));
+    let after = images(&second);
+    assert_eq!(after[0], shown, "identical pictures from the loaded model");
+    assert_eq!(states(&second), vec![RunState::Paused, RunState::Running, RunState::Finished]);
+    let progress: Vec<_> = second.iter().filter_map(|e| if let Event::Progress(p) = e { Some((p.epoch, p.done)) } else { None }).collect();
+    assert_eq!(progress[0], (2, 9), "training continues with epoch 2");
+    // The dream explorer: the sliders change the dream; a bad pick is refused.
+    let dreams: Vec<_> = second.iter().filter_map(|e| if let Event::Dream(d) = e { Some(d) } else { None }).collect();
+    assert_eq!(dreams.len(), 2);
+    assert_ne!(dreams[0].dream.pixels, dreams[1].dream.pixels);
+    assert_eq!(dreams[0].first.pixels, after[0].input.pixels[..1024], "image 0 is the first training image");
+    assert_eq!(dreams[0].occluded.pixels, dreams[1].occluded.pixels, "NREM's view does not depend on the sliders");
+    assert_eq!(model_errors(&second), vec!["invalid setting: pick images 0 to 63"]);
+    // The evaluation views' data: Fig. 5's curve at 0, 10, …, 100 %, the ratios, the PCA map.
+    let Some(Event::Evaluated(ev)) = second.iter().find(|e| matches!(e, Event::Evaluated(_))) else { panic!("no evaluation") };
+    assert_eq!((ev.variant, ev.epoch), (Variant::Pad, 1));
+    assert_eq!(ev.occlusion.iter().map(|p| (p.0 * 10.0).round() as usize).collect::<Vec<_>>(), (0..=10).collect::<Vec<_>>());
+    assert!(ev.occlusion.iter().all(|p| (0.0..=1.0).contains(&p.1) && (0.0..=1.0).contains(&p.2)));
+    assert!((ev.occlusion[10].2 - 0.1).abs() < 0.05, "fully occluded images are guessed at chance: {:?}", ev.occlusion[10]);
+    assert!(ev.intra_inter > 0.0 && ev.intra_inter < 1.5 && ev.occluded_inter > 0.0);
+    assert_eq!(ev.pca.len(), 2 * 600, "60 test images per class, clean and occluded");
+    assert_eq!(ev.pca.iter().filter(|p| p.3).count(), 600);
+}
+
+#[test]
+fn a_checkpoint_that_does_not_fit_changes_nothing() {
+    let cifar = {
+        let trainer = pad::train::Trainer::new(Settings::default().train_config(), 3, &common::cpu()).unwrap();
+        block_on(pad::train::checkpoint::to_bytes(&trainer, "CIFAR-10", &[], &[])).unwrap()
+    };
+    let events = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu },
+            Command::LoadModel { file: NamedFile::new("early.padckpt", cifar.clone()), settings: tiny(1) },
+            Command::LoadData { files: vec![mnist()] },
+            Command::LoadModel { file: NamedFile::new("cifar.padckpt", cifar.clone()), settings: tiny(1) },
+            Command::LoadModel { file: NamedFile::new("garbage.padckpt", b"PK\x03\x04 not a checkpoint".to_vec()), settings: tiny(1) },
+            Command::LoadModel { file: NamedFile::new("cut.padckpt", cifar[..cifar.len() / 2].to_vec()), settings: tiny(1) },
+            Command::Save,
+            Command::Dream(pad::session::protocol::DreamRequest { first: 0, second: 1, mix: 0.5, noise: 0.5 }),
+            Command::Evaluate,
+        ],
+        |_| vec![],
+    );
+    let e = model_errors(&events);
+    assert_eq!(e[0], "invalid setting: load the data to continue on first");
+    assert!(
+        e[1].starts_with("checkpoint: cifar.padckpt: the model was trained on 3-channel images (CIFAR-10), the loaded data"),
+        "{}",
+        e[1]
+    );
+    assert!(e[1].ends_with("has 1 channel"), "{}", e[1]);
+    assert!(e[2].starts_with("checkpoint: garbage.padckpt: not a PAD checkpoint"), "{}", e[2]);
+    assert!(e[3].starts_with("checkpoint: cut.padckpt: "), "{}", e[3]);
+    assert_eq!(e[4], "invalid setting: nothing to save yet: train or load a model first");
+    assert_eq!(e[5], "invalid setting: the dream explorer needs a model: start a run or load one");
+    assert_eq!(e[6], "invalid setting: evaluation needs a model: start a run or load one");
+    assert!(states(&events).is_empty(), "no run was created");
 }

@@ -5,10 +5,9 @@ use super::train::load_data;
 use super::{DeviceArg, ensure_dir, parse_dataset, pictures};
 use pad::Error;
 use pad::data::source::DatasetSpec;
-use pad::eval::{encode, latent, occlusion_curve, pca, probe_report};
-use pad::readback::{block_on, read_f32};
-use pad::sleep::Occlusion;
-use pad::train::{Stream, checkpoint, stream};
+use pad::eval::{evaluation, occlusion_curve};
+use pad::readback::block_on;
+use pad::train::checkpoint;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -60,7 +59,8 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         data.test.len()
     );
 
-    let (report, official, stable) = block_on(probe_report(&encoder, &data, seed, &device))?;
+    let ev = block_on(evaluation::evaluate(&encoder, &data, seed, args.samples, &device))?;
+    let report = &ev.probes;
     eprintln!(
         "probe: official {} (per-batch mean), {:.2}% (all test images); stable {:.2}%",
         report.official.per_batch.map(|v| format!("{:.2}%", v * 100.0)).unwrap_or("-".into()),
@@ -68,11 +68,9 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         report.stable.all * 100.0
     );
 
-    let mut rng = stream(seed, Stream::Eval, 1);
-    let levels = occlusion_curve::paper_levels();
-    let curve = block_on(occlusion_curve::occlusion_curve(&encoder, &data.test, &official, &stable, &levels, &mut rng, &device))?;
+    let curve = &ev.curve;
     let mut csv = String::from("occlusion,official_accuracy,official_per_batch,stable_accuracy\n");
-    for p in &curve {
+    for p in curve {
         let per_batch = p.official_per_batch.map(|v| format!("{v:.4}")).unwrap_or_default();
         csv += &format!("{:.1},{:.4},{per_batch},{:.4}\n", p.level, p.official, p.stable);
     }
@@ -87,7 +85,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         &[("official probe".into(), pct(|p| p.official)), ("stable probe".into(), pct(|p| p.stable))],
     )?;
 
-    let m = block_on(latent::latent_metrics(&encoder, &data.train, data.classes.len(), args.samples, &mut rng, &device))?;
+    let m = &ev.latent;
     write(
         &args.out.join("latent.csv"),
         &format!(
@@ -101,16 +99,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     );
 
     // PCA of test latents: up to 60 per class, with their 30 %-occluded versions as rings.
-    let mut chosen = Vec::new();
-    for k in 0..data.classes.len() {
-        chosen.extend((0..data.test.len()).filter(|&i| data.test.labels[i] as usize == k).take(60));
-    }
-    let clean = encode(&encoder, &data.test, Some(&chosen), None, &mut rng, &device);
-    let occluded = encode(&encoder, &data.test, Some(&chosen), Some(Occlusion { p: 0.3, tile: 4 }), &mut rng, &device);
-    let nz = header.latent;
-    let mut values = block_on(read_f32(clean))?;
-    values.extend(block_on(read_f32(occluded))?);
-    let proj = pca::pca2(&values, 2 * chosen.len(), nz);
+    let (proj, chosen) = (&ev.pca, &ev.chosen);
     let mut csv = String::from("index,label,occluded,pc1,pc2\n");
     let mut points = Vec::new();
     for (j, p) in proj.points.iter().enumerate() {

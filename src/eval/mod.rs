@@ -1,6 +1,8 @@
 //! Evaluation of the learned representation (spec §6): linear probes, robustness to occlusion and
 //! latent-space organisation. All of it runs on the model's device; host reads are async.
 
+pub mod dreams;
+pub mod evaluation;
 pub mod latent;
 pub mod occlusion_curve;
 pub mod pca;

@@ -1,12 +1,15 @@
 //! The session's engine: the trainer side of the page, behind the Web Worker's message loop.
 
-use super::protocol::{Command, DataSummary, DeviceChoice, DeviceInfo, Event, Progress, RunState, Snapshot, Topic};
+use super::protocol::{
+    Command, DataSummary, DeviceChoice, DeviceInfo, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic,
+};
 use super::settings::Settings;
 use crate::Error;
 use crate::data::Dataset;
 use crate::data::upload::{NamedFile, dataset_from_files};
+use crate::eval::dreams;
 use crate::readback::read_images;
-use crate::train::{PhaseImages, Run, Step, Trainer};
+use crate::train::{PhaseImages, Run, Step, Trainer, checkpoint};
 use burn::prelude::*;
 use web_time::Instant;
 
@@ -16,6 +19,8 @@ pub const SHOWN: usize = 64;
 pub const PICTURE_INTERVAL: f64 = 0.5;
 /// Test images the browser's probe measures at most (bounded work after each epoch).
 pub const PROBE_TEST_IMAGES: usize = 2000;
+/// Pairs per class for the latent-organisation ratios in the page (the CLI's default is 500).
+pub const LATENT_PAIRS: usize = 200;
 
 /// A run in progress and the bookkeeping the page shows about it.
 struct Active {
@@ -92,6 +97,10 @@ impl Session {
                 out(Event::State(RunState::Idle));
                 (Topic::Run, Ok(()))
             }
+            Command::Save => (Topic::Model, self.save(false, out).await),
+            Command::LoadModel { file, settings } => (Topic::Model, self.load_model(&file, settings, out).await),
+            Command::Dream(request) => (Topic::Model, self.dream(request, out).await),
+            Command::Evaluate => (Topic::Model, self.evaluate(out).await),
         };
         if let Err(e) = result {
             out(Event::Error { topic, message: e.to_string() });
@@ -146,6 +155,136 @@ impl Session {
         active.set_running(!paused);
         out(Event::State(active.state));
         self.active = Some(active);
+        Ok(())
+    }
+
+    /// The run's checkpoint, as a file to download (or, after an epoch, for the page's autosave).
+    async fn save(&mut self, autosave: bool, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let a = self.active.as_ref().ok_or_else(|| Error::Config("nothing to save yet: train or load a model first".into()))?;
+        let bytes = a.run.checkpoint().await?;
+        let epoch = a.run.trainer().epochs_done();
+        let data: String =
+            a.run.data().name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let file_name = format!("pad-{}-{}-epoch{epoch}.padckpt", a.settings.variant.name(), data.trim_matches('-'));
+        out(Event::Saved { file_name, bytes, epoch, autosave });
+        Ok(())
+    }
+
+    /// Rebuild the run from a checkpoint file, paused. Checked in full before anything changes.
+    async fn load_model(&mut self, file: &NamedFile, settings: Settings, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let named = |e: Error| Error::Checkpoint(format!("{}: {}", file.name, e.to_string().trim_start_matches("checkpoint: ")));
+        let data = self.data.as_ref().ok_or_else(|| Error::Config("load the data to continue on first".into()))?;
+        let header = checkpoint::read_header(&file.bytes).map_err(named)?;
+        if header.channels != data.channels() {
+            return Err(named(Error::Checkpoint(format!(
+                "the model was trained on {}-channel images ({}), the loaded data ({}) has {} channel{}",
+                header.channels,
+                header.dataset,
+                data.name,
+                data.channels(),
+                if data.channels() == 1 { "" } else { "s" }
+            ))));
+        }
+        let (trainer, header) = checkpoint::from_bytes(&file.bytes, &self.device).map_err(named)?;
+        let c = trainer.config();
+        let settings = Settings {
+            variant: c.variant,
+            batch_size: c.batch_size,
+            learning_rate: c.learning_rate,
+            seed: c.seed,
+            epochs: header.epoch + settings.epochs.max(1),
+            images_per_epoch: settings.images_per_epoch.clamp(c.batch_size, data.train.len()),
+            probe: settings.probe,
+        };
+        settings.check(Some(data.train.len())).map_err(|e| Error::Config(super::settings::describe(&e)))?;
+        let mut data = data.clone().limit_train(settings.images_per_epoch);
+        data.test = data.test.take(PROBE_TEST_IMAGES);
+        let run = Run::new(trainer, data, header.history.clone())?;
+        let done = header.epoch * run.per_epoch();
+        self.active = Some(Active {
+            run,
+            settings: settings.clone(),
+            state: RunState::Paused,
+            elapsed: 0.0,
+            since: None,
+            per_iteration: None,
+            per_probe: None,
+            last_pictures: None,
+            done,
+        });
+        if header.dataset != self.data.as_ref().map_or("", |d| d.name.as_str()) {
+            out(Event::Notice(format!("this model was trained on {}; it continues on the loaded data", header.dataset)));
+        }
+        out(Event::ModelLoaded { settings, epoch: header.epoch, dataset: header.dataset });
+        for record in header.history {
+            out(Event::Epoch(record));
+        }
+        out(Event::State(RunState::Paused));
+        self.show_model(out).await
+    }
+
+    /// The model's pictures on the first training images, with fixed draws (a loaded model shows
+    /// exactly what it showed when it was saved).
+    async fn show_model(&mut self, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let Some(a) = self.active.as_ref() else { return Ok(()) };
+        let trainer = a.run.trainer();
+        let n = SHOWN.min(a.run.data().train.len());
+        let x = a.run.data().train.batch(&(0..n).collect::<Vec<_>>(), trainer.device());
+        let images = dreams::model_view(&trainer.encoder(), &trainer.generator(), x);
+        let epoch = trainer.epochs_done();
+        out(Event::Images(pictures(epoch, 0, images).await?));
+        Ok(())
+    }
+
+    /// The dream explorer's pictures.
+    async fn dream(&mut self, r: DreamRequest, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let a = self.active.as_ref().ok_or_else(|| Error::Config("the dream explorer needs a model: start a run or load one".into()))?;
+        let n = a.run.data().train.len();
+        if r.first >= n || r.second >= n {
+            return Err(Error::Config(format!("pick images 0 to {}", n - 1)));
+        }
+        if !(0.0..=1.0).contains(&r.mix) || !(0.0..=1.0).contains(&r.noise) {
+            return Err(Error::Config("the mix and the noise share must lie between 0 and 1".into()));
+        }
+        let trainer = a.run.trainer();
+        let image = |i: usize| a.run.data().train.batch(&[i], trainer.device());
+        let (first, second) = (image(r.first), image(r.second));
+        let e = dreams::explore(&trainer.encoder(), &trainer.generator(), first.clone(), second.clone(), r.mix, r.noise);
+        out(Event::Dream(DreamView {
+            request: r,
+            first: read_images(first, 1).await?,
+            second: read_images(second, 1).await?,
+            dream: read_images(e.dream, 1).await?,
+            occluded: read_images(e.occluded, 1).await?,
+            seen: read_images(e.seen, 1).await?,
+        }));
+        Ok(())
+    }
+
+    /// Evaluate the current model on the run's data (its test split, at most
+    /// [`PROBE_TEST_IMAGES`] images).
+    async fn evaluate(&mut self, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let a = self.active.as_ref().ok_or_else(|| Error::Config("evaluation needs a model: start a run or load one".into()))?;
+        if a.state == RunState::Running {
+            return Err(Error::Config("pause the run to evaluate the model".into()));
+        }
+        let data = a.run.data();
+        if !probes_possible(data) {
+            return Err(Error::Config(format!("evaluation needs a test split and at least {} training images", crate::eval::probe::BATCH)));
+        }
+        out(Event::Evaluating);
+        let trainer = a.run.trainer();
+        let ev = crate::eval::evaluation::evaluate(&trainer.encoder(), data, trainer.config().seed, LATENT_PAIRS, trainer.device()).await?;
+        let n = ev.chosen.len();
+        out(Event::Evaluated(EvaluationView {
+            variant: trainer.config().variant,
+            epoch: trainer.epochs_done(),
+            occlusion: ev.curve.iter().map(|p| (p.level, p.official, p.stable)).collect(),
+            intra_inter: ev.latent.intra_inter_ratio,
+            occluded_inter: ev.latent.occluded_inter_ratio,
+            pca: ev.pca.points.iter().enumerate().map(|(j, p)| (p[0], p[1], data.test.labels[ev.chosen[j % n]], j >= n)).collect(),
+            explained: ev.pca.explained,
+        }));
         Ok(())
     }
 
@@ -228,10 +367,15 @@ impl Session {
             for record in &a.run.history()[had..] {
                 out(Event::Epoch(record.clone()));
             }
-            if a.run.trainer().epochs_done() >= a.settings.epochs {
+            let finished = a.run.trainer().epochs_done() >= a.settings.epochs;
+            // Autosave after every epoch (before saying the run is over): a reload or a lost device
+            // costs at most one epoch.
+            self.save(true, out).await?;
+            if finished && let Some(a) = self.active.as_mut() {
                 a.set_running(false);
                 a.state = RunState::Finished;
                 out(Event::State(RunState::Finished));
+                self.show_model(out).await?;
             }
         }
         Ok(())
@@ -262,9 +406,13 @@ fn progress(a: &Active, step: &Step) -> Progress {
 
 /// Read the shown images of every phase back (async).
 async fn snapshot(step: &Step, images: PhaseImages) -> Result<Snapshot, Error> {
+    pictures(step.epoch, step.iteration, images).await
+}
+
+async fn pictures(epoch: usize, iteration: usize, images: PhaseImages) -> Result<Snapshot, Error> {
     Ok(Snapshot {
-        epoch: step.epoch,
-        iteration: step.iteration,
+        epoch,
+        iteration,
         input: read_images(images.input, SHOWN).await?,
         reconstruction: read_images(images.reconstruction, SHOWN).await?,
         nrem: read_images(images.nrem_dream, SHOWN).await?,

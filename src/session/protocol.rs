@@ -102,6 +102,59 @@ pub enum Command {
     Step,
     /// Discard the run.
     Reset,
+    /// The run's model as a checkpoint file (the CLI's format): answered by [`Event::Saved`].
+    Save,
+    /// Continue from a checkpoint file (saved here or by the CLI) on the loaded data: the run is
+    /// rebuilt paused, for `settings.epochs` more epochs with the checkpoint's variant, batch,
+    /// learning rate and seed. A file that does not fit changes nothing.
+    LoadModel {
+        file: NamedFile,
+        settings: Settings,
+    },
+    /// The dream explorer: two training images (indices into the loaded training split), the
+    /// memory mix and the noise share, both in [0, 1]. Answered by [`Event::Dream`].
+    Dream(DreamRequest),
+    /// Evaluate the current model (probes, occlusion robustness, latent organisation, PCA):
+    /// answered by [`Event::Evaluated`].
+    Evaluate,
+}
+
+/// The evaluation of a model as the page draws it (the paper's Figs. 5 and 6).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationView {
+    pub variant: crate::train::Variant,
+    pub epoch: usize,
+    /// (occluded share of tiles, official probe accuracy, stable probe accuracy), tile 4.
+    pub occlusion: Vec<(f32, f32, f32)>,
+    /// Mean squared latent distance within a class over between classes, and between an image
+    /// and its 30 %-occluded version over between classes (lower is better).
+    pub intra_inter: f32,
+    pub occluded_inter: f32,
+    /// PCA of test latents: (pc1, pc2, class, occluded version).
+    pub pca: Vec<(f32, f32, u8, bool)>,
+    pub explained: [f32; 2],
+}
+
+/// What the dream explorer asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DreamRequest {
+    pub first: usize,
+    pub second: usize,
+    pub mix: f32,
+    pub noise: f32,
+}
+
+/// What the dream explorer shows (one image each).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DreamView {
+    pub request: DreamRequest,
+    pub first: HostImages,
+    pub second: HostImages,
+    /// G((1 − noise)·(mix·z₁ + (1 − mix)·z₂) + noise·ε).
+    pub dream: HostImages,
+    /// NREM's occluded dream of the first memory, and G(E_z(·)) of it.
+    pub occluded: HostImages,
+    pub seen: HostImages,
 }
 
 /// Where the run stands.
@@ -184,6 +237,25 @@ pub enum Event {
     Probing {
         epoch: usize,
     },
+    /// A checkpoint of the run, to download (`autosave`: written after an epoch, for the page's
+    /// own store).
+    Saved {
+        file_name: String,
+        bytes: Vec<u8>,
+        epoch: usize,
+        autosave: bool,
+    },
+    /// A checkpoint was loaded: the run's settings now, the epochs it had done, what it was
+    /// trained on, and its metrics history (re-sent as [`Event::Epoch`]s too).
+    ModelLoaded {
+        settings: Settings,
+        epoch: usize,
+        dataset: String,
+    },
+    Dream(DreamView),
+    /// The evaluation is running (it takes a while).
+    Evaluating,
+    Evaluated(EvaluationView),
     /// Something worth knowing that is not an error.
     Notice(String),
     /// Something failed; the trainer is still usable.
@@ -204,6 +276,8 @@ pub enum Topic {
     Settings,
     /// The run itself, or a command that does not fit its state.
     Run,
+    /// Saving, loading or exploring a model.
+    Model,
 }
 
 /// Encode a message for `postMessage`.

@@ -1,41 +1,237 @@
-//! The page's URL parameters (`?device=webgpu`), parsed in plain Rust. An invalid value falls back
-//! to the default with a note the page shows; nothing in a URL can break the page.
+//! The page's URL parameters, parsed in plain Rust, and the share link built from the page's
+//! state. An invalid value falls back to its default with a note the page shows; nothing in a
+//! URL can break the page.
+//!
+//! `?dataset=mnist&variant=pad&epochs=5&batch=32&lr=2e-4&seed=1&images=1024&probe=0`
+//! `&device=auto&view=dreams&embed=1&autostart=1`
 
 use super::protocol::DeviceChoice;
+use super::settings::{Field, Form, Settings};
+
+/// A bundled dataset a URL can name (your own files cannot travel in a link).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Bundled {
+    #[default]
+    Mnist,
+    Fashion,
+}
+
+impl Bundled {
+    pub fn name(self) -> &'static str {
+        match self {
+            Bundled::Mnist => "mnist",
+            Bundled::Fashion => "fashion",
+        }
+    }
+}
+
+/// Which parts of the page an embed shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    /// Everything.
+    #[default]
+    All,
+    /// The four phase views and progress: reconstructions and dreams.
+    Dreams,
+    /// Progress and the loss and probe plots.
+    Plots,
+}
+
+impl View {
+    pub fn name(self) -> &'static str {
+        match self {
+            View::All => "all",
+            View::Dreams => "dreams",
+            View::Plots => "plots",
+        }
+    }
+}
 
 /// What the URL asks for.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PageParams {
     pub device: DeviceChoice,
+    pub dataset: Bundled,
+    /// The settings form's starting values (every invalid one replaced by its default).
+    pub form: Form,
+    pub view: View,
+    /// The compact layout for an iframe (640×480).
+    pub embed: bool,
+    /// Start training as soon as the data is loaded.
+    pub autostart: bool,
     /// One line per ignored parameter or value.
     pub notes: Vec<String>,
 }
 
+impl Default for PageParams {
+    fn default() -> Self {
+        Self {
+            device: DeviceChoice::default(),
+            dataset: Bundled::default(),
+            form: Form::from(&Settings::default()),
+            view: View::default(),
+            embed: false,
+            autostart: false,
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// Longest value quoted back in a note.
 const QUOTE: usize = 40;
+/// Longest query read; the rest is ignored (with a note).
+pub const MAX_QUERY: usize = 2048;
 
 fn quote(v: &str) -> String {
-    let mut s: String = v.chars().take(QUOTE).collect();
+    let mut s: String = v.chars().filter(|c| !c.is_control()).take(QUOTE).collect();
     if v.chars().count() > QUOTE {
         s.push('…');
     }
     s
 }
 
+fn flag(value: &str) -> Option<bool> {
+    match value {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Sets one field of the form from its text.
+type Setter = fn(&mut Form, String);
+
+/// The settings field a parameter sets, and how.
+fn setting(key: &str) -> Option<(Field, Setter)> {
+    Some(match key {
+        "variant" => (Field::Variant, |f, v| f.variant = v),
+        "epochs" => (Field::Epochs, |f, v| f.epochs = v),
+        "batch" => (Field::BatchSize, |f, v| f.batch_size = v),
+        "lr" => (Field::LearningRate, |f, v| f.learning_rate = v),
+        "seed" => (Field::Seed, |f, v| f.seed = v),
+        "images" => (Field::ImagesPerEpoch, |f, v| f.images_per_epoch = v),
+        _ => return None,
+    })
+}
+
 impl PageParams {
     /// Parse a query string (with or without the leading `?`).
     pub fn parse(query: &str) -> Self {
         let mut p = PageParams::default();
-        let query = query.strip_prefix('?').unwrap_or(query);
+        let mut query = query.strip_prefix('?').unwrap_or(query);
+        if query.len() > MAX_QUERY {
+            let cut = (0..=MAX_QUERY).rev().find(|&i| query.is_char_boundary(i)).unwrap_or(0);
+            query = &query[..cut];
+            p.notes.push(format!("the address is longer than {MAX_QUERY} characters: the rest is ignored"));
+        }
+        let mut given = Vec::new();
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            match key.as_ref() {
+            let (key, value) = (key.as_ref(), value.trim());
+            let bad = |what: &str| format!("{key} '{}' {what}: using the default", quote(value));
+            match key {
                 "device" => match value.parse() {
                     Ok(d) => p.device = d,
-                    Err(_) => p.notes.push(format!("device '{}' is not auto, webgpu or cpu: using auto", quote(&value))),
+                    Err(_) => p.notes.push(bad("is not auto, webgpu or cpu")),
                 },
-                other => p.notes.push(format!("unknown parameter '{}' ignored", quote(other))),
+                "dataset" => match value {
+                    "mnist" => p.dataset = Bundled::Mnist,
+                    "fashion" | "fashion-mnist" => p.dataset = Bundled::Fashion,
+                    _ => p.notes.push(bad("is not a bundled dataset (mnist or fashion)")),
+                },
+                "view" => match value {
+                    "all" => p.view = View::All,
+                    "dreams" => p.view = View::Dreams,
+                    "plots" => p.view = View::Plots,
+                    _ => p.notes.push(bad("is not all, dreams or plots")),
+                },
+                "embed" | "autostart" | "probe" => match (flag(value), key) {
+                    (Some(v), "embed") => p.embed = v,
+                    (Some(v), "autostart") => p.autostart = v,
+                    (Some(v), _) => p.form.probe = v,
+                    (None, _) => p.notes.push(bad("is not 1 or 0")),
+                },
+                other => match setting(other) {
+                    Some((field, set)) => {
+                        set(&mut p.form, value.to_string());
+                        given.push((field, set, other.to_string(), value.to_string()));
+                    }
+                    None => p.notes.push(format!("unknown parameter '{}' ignored", quote(other))),
+                },
+            }
+        }
+        // Settings are checked together (images ≥ batch…); each one that fails goes back to its default.
+        if let Err(errors) = p.form.parse(None) {
+            let default = Form::from(&Settings::default());
+            for (field, set, key, value) in given {
+                if let Some(e) = errors.iter().find(|e| e.field == field) {
+                    set(&mut p.form, field_value(&default, field));
+                    p.notes.push(format!("{key} '{}': {}; using the default", quote(&value), e.message));
+                }
+            }
+            if p.form.parse(None).is_err() {
+                p.form = default;
             }
         }
         p
+    }
+
+    /// The query string that reproduces this page: settings, dataset, device, view (defaults left
+    /// out), plus `embed` and `autostart` when set.
+    pub fn to_query(&self) -> String {
+        let default = PageParams::default();
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if self.dataset != default.dataset {
+            q.append_pair("dataset", self.dataset.name());
+        }
+        for (key, field) in [
+            ("variant", Field::Variant),
+            ("epochs", Field::Epochs),
+            ("batch", Field::BatchSize),
+            ("lr", Field::LearningRate),
+            ("seed", Field::Seed),
+            ("images", Field::ImagesPerEpoch),
+        ] {
+            let v = field_value(&self.form, field);
+            if v.trim() != field_value(&default.form, field) {
+                q.append_pair(key, v.trim());
+            }
+        }
+        if self.form.probe != default.form.probe {
+            q.append_pair("probe", if self.form.probe { "1" } else { "0" });
+        }
+        if self.device != default.device {
+            q.append_pair("device", self.device.name());
+        }
+        if self.view != default.view {
+            q.append_pair("view", self.view.name());
+        }
+        if self.embed {
+            q.append_pair("embed", "1");
+        }
+        if self.autostart {
+            q.append_pair("autostart", "1");
+        }
+        q.finish()
+    }
+
+    /// An iframe snippet that embeds the page at `base` (its address without the query) with these
+    /// parameters, in the compact layout.
+    pub fn embed_code(&self, base: &str) -> String {
+        let embedded = PageParams { embed: true, notes: Vec::new(), ..self.clone() };
+        let src = format!("{base}?{}", embedded.to_query()).replace('&', "&amp;").replace('"', "&quot;");
+        format!(
+            "<iframe src=\"{src}\" width=\"640\" height=\"480\" style=\"border:0\" title=\"PAD — Perturbed and Adversarial Dreaming, live\" allow=\"clipboard-write\"></iframe>"
+        )
+    }
+}
+
+fn field_value(form: &Form, field: Field) -> String {
+    match field {
+        Field::Variant => form.variant.clone(),
+        Field::Epochs => form.epochs.clone(),
+        Field::BatchSize => form.batch_size.clone(),
+        Field::LearningRate => form.learning_rate.clone(),
+        Field::Seed => form.seed.clone(),
+        Field::ImagesPerEpoch => form.images_per_epoch.clone(),
     }
 }

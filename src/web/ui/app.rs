@@ -1,13 +1,17 @@
 //! The page: controls on the left; progress, the hypnogram, the four phase views and the plots.
 
 use super::client::Client;
-use super::controls::{DataChoice, DataControls, DeviceControls, SettingsControls, default_form, load_bundle};
+use super::controls::{DataChoice, DataControls, DeviceControls, SettingsControls, load_bundle};
 use super::draw;
+use super::evaluation::EvaluationPanel;
+use super::explorer::DreamExplorer;
+use super::model::ModelControls;
+use super::share::ShareControls;
 use super::state::Page;
 use crate::readback::HostImages;
-use crate::session::protocol::{RunState, Snapshot};
+use crate::session::protocol::{Command, RunState, Snapshot};
 use crate::session::settings::FieldError;
-use crate::session::url::PageParams;
+use crate::session::url::{Bundled, PageParams, View};
 use crate::sleep::Phase;
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -65,6 +69,8 @@ fn PhaseView(
     page: Page,
     pick: fn(&Snapshot) -> HostImages,
     phase: Option<Phase>,
+    /// What the brain state does in the model, its loss, and who learns from it.
+    explain: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     Effect::new(move |_| {
@@ -81,6 +87,10 @@ fn PhaseView(
                 <span>{caption}</span>
             </figcaption>
             <canvas id=id node_ref=canvas class="grid" width="256" height="256"></canvas>
+            <details class="explain">
+                <summary>"What happens here"</summary>
+                <p>{explain}</p>
+            </details>
         </figure>
     }
 }
@@ -169,10 +179,10 @@ fn Plots(page: Page) -> impl IntoView {
     );
     redraw(
         probes,
-        move || page.epochs.get(),
+        move || (page.epochs.get(), page.data.with(|d| d.as_ref().is_some_and(|d| d.name.contains("CIFAR-10")))),
         0.0,
-        |c, e| {
-            let _ = draw::probes(c, &e);
+        |c, (e, cifar)| {
+            let _ = draw::probes(c, &e, if cifar { &draw::PAPER_CIFAR10 } else { &[] });
         },
     );
     let swatch = |name: &'static str, colour| view! { <span class="swatch" style=format!("--c:{}", draw::css(colour))>{name}</span> };
@@ -205,9 +215,24 @@ pub fn App() -> impl IntoView {
     let params = PageParams::parse(&query);
     let page = Page::new();
     let client = Client::new(page, params.device);
-    let choice = RwSignal::new(DataChoice::Mnist);
-    load_bundle(&client, page, DataChoice::Mnist);
-    let form = RwSignal::new(default_form());
+    let bundled = if params.dataset == Bundled::Fashion { DataChoice::Fashion } else { DataChoice::Mnist };
+    let choice = RwSignal::new(bundled);
+    load_bundle(&client, page, bundled);
+    let form = RwSignal::new(params.form.clone());
+    // `?autostart=1`: start once the trainer and the data are ready (once).
+    if params.autostart {
+        let (client, started) = (client.clone(), RwSignal::new(false));
+        Effect::new(move |_| {
+            let ready = page.device.with(Option::is_some) && page.data.with(Option::is_some);
+            if ready && !started.get_untracked() && page.state.get_untracked() == RunState::Idle {
+                started.set(true);
+                match form.with_untracked(|f| f.parse(page.data.with_untracked(|d| d.as_ref().map(|d| d.train)))) {
+                    Ok(settings) => client.send(&Command::Start { settings, paused: false }),
+                    Err(e) => page.settings_error.set(Some(crate::session::settings::describe(&e))),
+                }
+            }
+        });
+    }
     let errors = RwSignal::new(Vec::<FieldError>::new());
     // Fewer training images than the default subset: use them all.
     Effect::new(move |_| {
@@ -218,6 +243,8 @@ pub fn App() -> impl IntoView {
         }
     });
     let notes = params.notes.join("; ");
+    let (embed, view) = (params.embed, params.view);
+    let shows = move |part: View| view == View::All || view == part;
     view! {
         <header>
             <h1>"PAD — Perturbed and Adversarial Dreaming"</h1>
@@ -229,24 +256,32 @@ pub fn App() -> impl IntoView {
             </p>
             <p id="url-note" class="note">{(!notes.is_empty()).then(|| notes.clone())}</p>
         </header>
-        <main id="app" data-state=move || format!("{:?}", page.state.get()).to_lowercase()
+        <main id="app" class:embed=embed data-view=view.name() data-state=move || format!("{:?}", page.state.get()).to_lowercase()
             data-first-pictures-ms=move || page.first_pictures_ms.get().map(|v| format!("{v:.0}"))>
             <aside class="panel controls">
                 <DataControls client=client.clone() page choice />
                 <SettingsControls client=client.clone() page form errors />
-                <DeviceControls client page />
+                <DeviceControls client=client.clone() page />
+                <ModelControls client=client.clone() page form />
+                <ShareControls form choice params=params.clone() />
                 <p id="run-error" class="error" role="alert">{move || page.run_error.get()}</p>
                 <p id="notice" class="note">{move || page.notice.get()}</p>
             </aside>
             <div class="main">
                 <ProgressPanel page />
-                <section class="panel phases">
-                    <PhaseView id="input" title="Wake: input" caption="real images the cortex sees" page pick=|s| s.input.clone() phase=None />
-                    <PhaseView id="reconstruction" title="Wake: reconstruction" caption="G(E_z(x)): E and G learn L_img + L_KL (+ L_real)" page pick=|s| s.reconstruction.clone() phase=Some(Phase::Wake) />
-                    <PhaseView id="nrem" title="NREM: perturbed dream" caption="G(z) of a stored memory, occluded; E learns to map it back to z" page pick=|s| s.nrem.clone() phase=Some(Phase::Nrem) />
-                    <PhaseView id="rem" title="REM: adversarial dream" caption="G(mix of two memories + noise); E_d calls it fake, G learns the reverse" page pick=|s| s.rem.clone() phase=Some(Phase::Rem) />
+                <section class="panel phases" hidden=!shows(View::Dreams)>
+                    <PhaseView id="input" title="Wake: input" caption="real images the cortex sees" page pick=|s| s.input.clone() phase=None
+                        explain="Awake, the cortex sees real images x. The encoder E turns each into a latent code z = E_z(x), which the hippocampus stores as a memory for the night; the generator G reconstructs G(z) (next view)." />
+                    <PhaseView id="reconstruction" title="Wake: reconstruction" caption="G(E_z(x)): E and G learn L_img + L_KL (+ L_real)" page pick=|s| s.reconstruction.clone() phase=Some(Phase::Wake)
+                        explain="Wake: E and G learn together to reconstruct what is seen, L_img = mean (x − G(E_z(x)))², with L_KL pulling the batch of latents towards a standard normal, and E's discriminator head E_d learning to call real images real, L_real = −log E_d(x). Both networks learn." />
+                    <PhaseView id="nrem" title="NREM: perturbed dream" caption="G(z) of a stored memory, occluded; E learns to map it back to z" page pick=|s| s.nrem.clone() phase=Some(Phase::Nrem)
+                        explain="NREM, perturbed dreaming: G dreams from a stored memory z and the dream is occluded (random square tiles removed). Only the encoder learns, to map the occluded dream back to the memory it came from: L_NREM = mean (E_z(occluded G(z)) − z)². G does not change. This is what makes the representation robust to occlusion." />
+                    <PhaseView id="rem" title="REM: adversarial dream" caption="G(mix of two memories + noise); E_d calls it fake, G learns the reverse" page pick=|s| s.rem.clone() phase=Some(Phase::Rem)
+                        explain="REM, adversarial dreaming: two memories are mixed with noise, z = 0.25 z + 0.25 z_old + 0.5 ε, and G dreams G(z). E_d learns to call the dream fake, L_fake = −log(1 − E_d(G(z))); G learns the opposite through a reversed gradient, as in a GAN — so dreams become realistic and creative, and E learns semantic features." />
                 </section>
-                <Plots page />
+                {(!embed).then(|| view! { <DreamExplorer client=client.clone() page /> })}
+                {(!embed && shows(View::Plots)).then(|| view! { <EvaluationPanel client=client.clone() page /> })}
+                {shows(View::Plots).then(|| view! { <Plots page /> })}
             </div>
         </main>
     }

@@ -5,7 +5,7 @@ use super::client::Client;
 use super::files;
 use super::state::Page;
 use crate::session::protocol::{Command, DeviceChoice, RunState};
-use crate::session::settings::{Field, FieldError, Form, Settings};
+use crate::session::settings::{Field, FieldError, Form};
 use crate::train::Variant;
 use leptos::prelude::*;
 use web_sys::DragEvent;
@@ -278,9 +278,4 @@ pub fn DeviceControls(client: Client, page: Page) -> impl IntoView {
             <p class="hint">"Changing the device restarts the trainer and discards the current run."</p>
         </fieldset>
     }
-}
-
-/// The form's starting values.
-pub fn default_form() -> Form {
-    Form::from(&Settings::default())
 }

@@ -4,6 +4,7 @@
 use super::measured::MeasuredCanvas;
 use crate::readback::HostImages;
 use crate::session::history::{Hypnogram, LossHistory};
+use crate::session::protocol::EvaluationView;
 
 use crate::sleep::Phase;
 use crate::train::EpochRecord;
@@ -101,8 +102,14 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result {
     Ok(())
 }
 
-/// Linear-probe accuracy per epoch: the stable probe (headline) and the official one.
-pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord]) -> Result {
+/// The paper's epoch-50 linear-probe accuracies on CIFAR-10 (spec §7), drawn as reference lines
+/// when the data is CIFAR-10.
+pub const PAPER_CIFAR10: [(&str, f32); 3] =
+    [("paper, epoch 50: PAD 58.25 %", 58.25), ("w/o REM 46.00 %", 46.0), ("Wake only 42.25 %", 42.25)];
+
+/// Linear-probe accuracy per epoch: the stable probe (headline) and the official one, with
+/// labelled reference lines (e.g. [`PAPER_CIFAR10`]).
+pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord], references: &[(&'static str, f32)]) -> Result {
     let Some(b) = backend(canvas) else { return Ok(()) };
     let root = b.into_drawing_area();
     root.fill(&WHITE)?;
@@ -129,6 +136,11 @@ pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord]) -> Result {
         let pts: Vec<(usize, f32)> = epochs.iter().filter_map(|r| value(r).map(|v| (r.epoch, v * 100.0))).collect();
         chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))?;
         chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled())))?;
+    }
+    let grey = RGBColor(120, 120, 120);
+    for &(label, value) in references {
+        chart.draw_series(DashedLineSeries::new([(0, value), (last, value)], 6, 4, grey.stroke_width(1)))?;
+        chart.draw_series(std::iter::once(Text::new(label, (0, value + 1.5), ("sans-serif", 10).into_font().color(&grey))))?;
     }
     root.present()?;
     Ok(())
@@ -168,6 +180,67 @@ pub fn hypnogram(canvas: &HtmlCanvasElement, h: &Hypnogram) -> Result {
         let y = level(s.phase);
         Rectangle::new([(s.start.max(start), y - 0.35), (s.end, y + 0.35)], phase_colour(s.phase).filled())
     }))?;
+    root.present()?;
+    Ok(())
+}
+
+/// Accuracy under tile-4 occlusion (0–100 %) of the latest evaluation, with the one before dashed.
+pub fn occlusion(canvas: &HtmlCanvasElement, latest: &EvaluationView, before: Option<&EvaluationView>) -> Result {
+    let Some(b) = backend(canvas) else { return Ok(()) };
+    let root = b.into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(36)
+        .y_label_area_size(40)
+        .caption("Robustness to occlusion (stable probe, test accuracy %)", ("sans-serif", 14))
+        .build_cartesian_2d(0f32..100f32, 0f32..100f32)?;
+    chart.configure_mesh().x_desc("occluded tiles (%)").light_line_style(WHITE.mix(0.0)).label_style(("sans-serif", 11)).draw()?;
+    let pts = |e: &EvaluationView| e.occlusion.iter().map(|&(l, _, s)| (l * 100.0, s * 100.0)).collect::<Vec<_>>();
+    let label = |e: &EvaluationView| format!("{}, epoch {}", e.variant.label(), e.epoch);
+    if let Some(b) = before {
+        chart
+            .draw_series(DashedLineSeries::new(pts(b), 6, 4, PROBE_COLOURS[1].stroke_width(2)))?
+            .label(label(b))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], PROBE_COLOURS[1].stroke_width(2)));
+    }
+    chart
+        .draw_series(LineSeries::new(pts(latest), PROBE_COLOURS[0].stroke_width(2)))?
+        .label(label(latest))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], PROBE_COLOURS[0].stroke_width(2)));
+    chart.draw_series(pts(latest).into_iter().map(|p| Circle::new(p, 3, PROBE_COLOURS[0].filled())))?;
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK.mix(0.2)).label_font(("sans-serif", 11)).draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// Test latents in their first two principal components, coloured by class; open circles are the
+/// 30 %-occluded versions of the same images.
+pub fn latent_map(canvas: &HtmlCanvasElement, e: &EvaluationView) -> Result {
+    let Some(b) = backend(canvas) else { return Ok(()) };
+    let root = b.into_drawing_area();
+    root.fill(&WHITE)?;
+    let range = |k: usize| {
+        let (lo, hi) = e.pca.iter().map(|p| if k == 0 { p.0 } else { p.1 }).fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        if lo < hi { lo..hi } else { -1.0..1.0 }
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(30)
+        .y_label_area_size(36)
+        .caption(
+            format!(
+                "Test latents, PCA ({:.0} % + {:.0} % of variance); rings: 30 % occluded",
+                e.explained[0] * 100.0,
+                e.explained[1] * 100.0
+            ),
+            ("sans-serif", 13),
+        )
+        .build_cartesian_2d(range(0), range(1))?;
+    chart.configure_mesh().light_line_style(WHITE.mix(0.0)).label_style(("sans-serif", 10)).draw()?;
+    let colour = |class: u8| Palette99::pick(class as usize).to_rgba();
+    chart.draw_series(e.pca.iter().filter(|p| !p.3).map(|p| Circle::new((p.0, p.1), 2, colour(p.2).filled())))?;
+    chart.draw_series(e.pca.iter().filter(|p| p.3).map(|p| Circle::new((p.0, p.1), 3, colour(p.2).stroke_width(1))))?;
     root.present()?;
     Ok(())
 }

@@ -43,3 +43,23 @@ pub async fn read(files: Vec<File>) -> Result<Vec<NamedFile>, String> {
     }
     Ok(out)
 }
+
+/// Offer `bytes` as a download named `name` (an object URL clicked through a link).
+pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js)?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a").map_err(js)?.dyn_into().map_err(|_| "no link element")?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // The click has started the download; the URL can go once the browser has taken it.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}

@@ -6,9 +6,14 @@ mod app;
 mod client;
 mod controls;
 pub mod draw;
+mod evaluation;
+mod explorer;
 mod files;
 mod measured;
+mod model;
+mod share;
 mod state;
+mod store;
 
 pub use app::App;
 

@@ -1,9 +1,19 @@
 //! Everything the page shows, as signals, and how each event from the trainer changes it.
 
 use crate::session::history::{Hypnogram, LossHistory};
-use crate::session::protocol::{DataSummary, DeviceInfo, Event, Progress, RunState, Snapshot, Topic};
+use crate::session::protocol::{DataSummary, DeviceInfo, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic};
+use crate::session::settings::Settings;
 use crate::train::EpochRecord;
 use leptos::prelude::*;
+use std::sync::Arc;
+
+/// A checkpoint the trainer handed over: its file name, epochs done and bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedModel {
+    pub file_name: String,
+    pub epoch: usize,
+    pub bytes: Arc<Vec<u8>>,
+}
 
 /// The page's state. `Copy`: every field is a signal handle.
 #[derive(Clone, Copy)]
@@ -26,6 +36,20 @@ pub struct Page {
     pub data_error: RwSignal<Option<String>>,
     pub settings_error: RwSignal<Option<String>>,
     pub run_error: RwSignal<Option<String>>,
+    pub model_error: RwSignal<Option<String>>,
+    /// The latest autosave (after each epoch), kept to resume after the trainer restarts.
+    pub autosave: RwSignal<Option<SavedModel>>,
+    /// What the page's store holds, once written ("autosaved after epoch 3").
+    pub stored: RwSignal<Option<String>>,
+    /// An autosave to write to the page's store (IndexedDB).
+    pub to_store: RwSignal<Option<SavedModel>>,
+    /// A checkpoint the user asked to download (the download starts when it arrives).
+    pub download: RwSignal<Option<SavedModel>>,
+    /// The settings of a model just loaded (the form takes them over).
+    pub loaded: RwSignal<Option<Settings>>,
+    pub dream: RwSignal<Option<DreamView>>,
+    /// Evaluations of this page's models, the latest last (the occlusion plot overlays the one before).
+    pub evaluations: RwSignal<Vec<EvaluationView>>,
     /// Milliseconds from navigation start to the first pictures drawn after training began.
     pub first_pictures_ms: RwSignal<Option<f64>>,
 }
@@ -46,6 +70,14 @@ impl Page {
             data_error: RwSignal::new(None),
             settings_error: RwSignal::new(None),
             run_error: RwSignal::new(None),
+            model_error: RwSignal::new(None),
+            autosave: RwSignal::new(None),
+            download: RwSignal::new(None),
+            to_store: RwSignal::new(None),
+            stored: RwSignal::new(None),
+            loaded: RwSignal::new(None),
+            dream: RwSignal::new(None),
+            evaluations: RwSignal::new(Vec::new()),
             first_pictures_ms: RwSignal::new(None),
         }
     }
@@ -58,7 +90,9 @@ impl Page {
         self.epochs.set(Vec::new());
         self.run_error.set(None);
         self.settings_error.set(None);
+        self.model_error.set(None);
         self.notice.set(None);
+        self.dream.set(None);
     }
 
     /// The pictures of a dataset before training: its first images as the input grid.
@@ -112,6 +146,31 @@ impl Page {
                 self.busy.set(None);
                 self.epochs.update(|v| v.push(record));
             }
+            Event::Saved { file_name, bytes, epoch, autosave } => {
+                let saved = SavedModel { file_name, epoch, bytes: Arc::new(bytes) };
+                if autosave {
+                    self.autosave.set(Some(saved.clone()));
+                    self.to_store.set(Some(saved));
+                } else {
+                    self.download.set(Some(saved));
+                }
+            }
+            Event::ModelLoaded { settings, epoch, dataset } => {
+                self.clear_run();
+                self.busy.set(None);
+                self.notice.set(Some(format!(
+                    "Loaded a {} model trained {epoch} epoch{} on {dataset}: Resume continues it.",
+                    settings.variant.label(),
+                    if epoch == 1 { "" } else { "s" }
+                )));
+                self.loaded.set(Some(settings));
+            }
+            Event::Dream(view) => self.dream.set(Some(view)),
+            Event::Evaluating => self.busy.set(Some("evaluating the model (probes, occlusion, latents)…".into())),
+            Event::Evaluated(e) => {
+                self.busy.set(None);
+                self.evaluations.update(|v| v.push(e));
+            }
             Event::Notice(n) => self.notice.set(Some(n)),
             Event::Error { topic, message } => {
                 self.busy.set(None);
@@ -119,6 +178,7 @@ impl Page {
                     Topic::Data => self.data_error.set(Some(message)),
                     Topic::Settings => self.settings_error.set(Some(message)),
                     Topic::Run => self.run_error.set(Some(message)),
+                    Topic::Model => self.model_error.set(Some(message)),
                 }
             }
             Event::Fatal(message) => self.crashed(&message),
@@ -129,6 +189,10 @@ impl Page {
     pub fn crashed(&self, message: &str) {
         self.state.set(RunState::Idle);
         self.busy.set(Some("restarting the trainer…".into()));
-        self.run_error.set(Some(format!("The trainer stopped ({message}). It is being restarted; the run was lost.")));
+        let resume = match self.autosave.get_untracked() {
+            Some(s) => format!(" The last autosave (epoch {}) can be resumed: Model → Resume autosave.", s.epoch),
+            None => " The run was lost.".into(),
+        };
+        self.run_error.set(Some(format!("The trainer stopped ({message}). It is being restarted.{resume}")));
     }
 }

@@ -1,0 +1,140 @@
+//! The dream explorer: pick two training images (click them in the data preview, or type their
+//! numbers), slide the memory mix λ and the noise share, and see G(z) change; with NREM's occluded
+//! dream of the first memory and what the encoder makes of it.
+
+use super::client::Client;
+use super::draw;
+use super::state::Page;
+use crate::readback::HostImages;
+use crate::session::protocol::{Command, DreamRequest, DreamView, RunState};
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// One titled picture of the explorer.
+#[component]
+fn Picture(id: &'static str, title: &'static str, page: Page, pick: fn(&DreamView) -> HostImages) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let images = page.dream.with(|d| d.as_ref().map(pick));
+        if let (Some(c), Some(images)) = (canvas.get(), images) {
+            draw::grid(&c, &images);
+        }
+    });
+    view! {
+        <figure class="dream-picture">
+            <canvas id=id node_ref=canvas class="grid" width="32" height="32"></canvas>
+            <figcaption>{title}</figcaption>
+        </figure>
+    }
+}
+
+#[component]
+pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
+    let first = RwSignal::new(0usize);
+    let second = RwSignal::new(1usize);
+    let mix = RwSignal::new(0.5f32);
+    let noise = RwSignal::new(0.5f32);
+    let has_model = move || page.state.get() != RunState::Idle;
+    // One request in flight at a time; while one runs, only the latest slider position waits.
+    let busy = Rc::new(Cell::new(false));
+    let pending = Rc::new(Cell::new(None::<DreamRequest>));
+    let send = {
+        let (busy, pending, client) = (busy.clone(), pending.clone(), client.clone());
+        move |r: DreamRequest| {
+            if busy.get() {
+                pending.set(Some(r));
+            } else {
+                busy.set(true);
+                client.send(&Command::Dream(r));
+            }
+        }
+    };
+    Effect::new({
+        let (busy, pending, client) = (busy.clone(), pending.clone(), client.clone());
+        move |_| {
+            page.dream.track();
+            page.model_error.track();
+            busy.set(false);
+            if let Some(r) = pending.take() {
+                busy.set(true);
+                client.send(&Command::Dream(r));
+            }
+        }
+    });
+    let request = move || DreamRequest { first: first.get(), second: second.get(), mix: mix.get(), noise: noise.get() };
+    Effect::new(move |_| {
+        let r = request();
+        if has_model() {
+            send(r);
+        }
+    });
+    let index = |s: RwSignal<usize>| {
+        move |ev: leptos::ev::Event| {
+            if let Ok(v) = event_target_value(&ev).trim().parse::<usize>() {
+                s.set(v);
+            }
+        }
+    };
+    let slider = |s: RwSignal<f32>| {
+        move |ev: leptos::ev::Event| {
+            if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+                s.set(v.clamp(0.0, 1.0));
+            }
+        }
+    };
+    // Clicking the data preview picks the first image, a second click the second.
+    let next_is_first = RwSignal::new(true);
+    let preview = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        if let (Some(c), Some(d)) = (preview.get(), page.data.get()) {
+            draw::grid(&c, &d.preview);
+        }
+    });
+    let on_preview = move |ev: leptos::ev::MouseEvent| {
+        let Some(c) = preview.get() else { return };
+        let rect = c.get_bounding_client_rect();
+        let side = page.data.with_untracked(|d| d.as_ref().map_or(32, |d| d.preview.side)) as f64;
+        let scale = c.width() as f64 / rect.width().max(1.0);
+        let col = ((ev.offset_x() as f64 * scale) / side) as usize;
+        let row = ((ev.offset_y() as f64 * scale) / side) as usize;
+        let i = row * draw::COLUMNS + col.min(draw::COLUMNS - 1);
+        if next_is_first.get_untracked() {
+            first.set(i)
+        } else {
+            second.set(i)
+        }
+        next_is_first.update(|f| *f = !*f);
+    };
+    view! {
+        <section id="explorer" class="panel explorer">
+            <h2>"Dream explorer"</h2>
+            <p class="hint">
+                "REM dreams from a mix of two memories and noise: z = (1 − noise)·(λ·z₁ + (1 − λ)·z₂) + noise·ε. "
+                "λ = noise = 0.5 is the paper's REM mix. Click two images of the data preview, or type their numbers."
+            </p>
+            <div class="explorer-body">
+                <canvas id="explorer-preview" node_ref=preview class="grid pick" width="256" height="256" on:click=on_preview></canvas>
+                <div class="explorer-controls">
+                    <label class="field"><span>"first image"</span>
+                        <input id="dream-first" type="number" min="0" prop:value=move || first.get().to_string() on:change=index(first) /></label>
+                    <label class="field"><span>"second image"</span>
+                        <input id="dream-second" type="number" min="0" prop:value=move || second.get().to_string() on:change=index(second) /></label>
+                    <label class="field"><span>{move || format!("memory mix λ = {:.2}", mix.get())}</span>
+                        <input id="dream-mix" type="range" min="0" max="1" step="0.05" prop:value=move || mix.get().to_string() on:input=slider(mix) /></label>
+                    <label class="field"><span>{move || format!("noise share = {:.2}", noise.get())}</span>
+                        <input id="dream-noise" type="range" min="0" max="1" step="0.05" prop:value=move || noise.get().to_string() on:input=slider(noise) /></label>
+                    <p class="note">{move || (!has_model()).then_some("Start a run or load a model to dream.")}</p>
+                </div>
+                <div class="explorer-pictures">
+                    <Picture id="dream-a" title="memory 1" page pick=|d| d.first.clone() />
+                    <Picture id="dream-b" title="memory 2" page pick=|d| d.second.clone() />
+                    <Picture id="dream" title="REM dream G(z)" page pick=|d| d.dream.clone() />
+                    <Picture id="dream-occluded" title="NREM: occluded dream of memory 1" page pick=|d| d.occluded.clone() />
+                    <Picture id="dream-seen" title="G(E(occluded)): what E makes of it" page pick=|d| d.seen.clone() />
+                </div>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,161 @@
+// The page as a paper companion, in headless Chromium on the CPU backend (fast): embed and share URL
+// parameters (valid and invalid), the share link round trip, save → reload → load giving identical
+// reconstructions and continuing training, resuming the IndexedDB autosave after a reload, a corrupt
+// checkpoint refused, and the dream explorer's sliders changing the dream. Screenshots of embed mode
+// and of the explorer go to out/e2e/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OUT, browser, drawn, open, serve, setField, text, waitState } from './harness.mjs';
+
+let server, chrome;
+before(async () => {
+  await mkdir(OUT, { recursive: true });
+  server = await serve();
+  chrome = await browser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.close();
+});
+
+const ready = (page) => page.waitForFunction(
+  () => /Running on/.test(document.getElementById('device-info')?.textContent) && /MNIST/.test(document.getElementById('data-summary')?.textContent),
+  null, { timeout: 120_000, polling: 250 });
+
+/** A canvas's pixels, to compare pictures exactly. */
+const pixels = (page, id) => page.evaluate((id) => {
+  const c = document.getElementById(id);
+  return c.width && c.height ? Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).join(',') : '';
+}, id);
+
+const noErrors = (log) => assert.deepEqual(log.filter((l) => !/favicon/.test(l)), [], 'no console errors');
+
+test('embed mode from URL parameters, with invalid ones noted', { timeout: 300_000 }, async () => {
+  const q = 'embed=1&dataset=fashion&variant=no-rem&view=dreams&autostart=1&epochs=1&batch=8&images=16&probe=0&device=cpu';
+  const { page, log } = await open(chrome, `${server.url}?${q}`);
+  await page.setViewportSize({ width: 640, height: 480 });
+  await page.waitForFunction(() => /Fashion/.test(document.getElementById('data-summary')?.textContent), null, { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => document.getElementById('app').className), 'embed');
+  assert.equal(await page.evaluate(() => document.getElementById('app').dataset.view), 'dreams');
+  assert.equal(await page.evaluate(() => document.getElementById('variant').value), 'no-rem');
+  assert.equal(await text(page, '#url-note'), '');
+  // autostart: it trains by itself, to the end of its one epoch.
+  await waitState(page, ['finished'], 120_000);
+  for (const id of ['input', 'reconstruction', 'nrem', 'rem']) {
+    assert.equal((await drawn(page, id)).opaque, 1, `${id} drawn`);
+    const box = await page.locator(`#${id}`).boundingBox();
+    assert.ok(box.x + box.width <= 640 && box.y + box.height <= 480, `${id} fits the 640×480 frame: ${JSON.stringify(box)}`);
+  }
+  assert.equal(await page.locator('#losses').count(), 0, 'view=dreams leaves the plots out');
+  assert.equal(await page.locator('#explorer').count(), 0, 'embed mode leaves the explorer out');
+  await page.screenshot({ path: join(OUT, 'embed.png') });
+  noErrors(log);
+
+  const bad = await open(chrome, `${server.url}?embed=maybe&view=nope&lr=abc&dataset=imagenet&device=cpu`);
+  await ready(bad.page);
+  const note = await text(bad.page, '#url-note');
+  for (const m of ["embed 'maybe' is not 1 or 0", "view 'nope' is not all, dreams or plots", "dataset 'imagenet' is not a bundled dataset", "lr 'abc': learning rate must be"]) {
+    assert.ok(note.includes(m), `${m} in: ${note}`);
+  }
+  assert.equal(await bad.page.evaluate(() => document.getElementById('lr').value), '0.0002', 'the default learning rate');
+  assert.equal(await bad.page.evaluate(() => document.getElementById('app').className), '', 'not embedded');
+  noErrors(bad.log);
+});
+
+test('a share link reproduces the settings; the embed code is an iframe', { timeout: 300_000 }, async () => {
+  const { page, log } = await open(chrome, `${server.url}?device=cpu`);
+  await ready(page);
+  await page.selectOption('#variant', 'wake-only');
+  await setField(page, 'epochs', 3);
+  await setField(page, 'batch', 16);
+  await page.click('#share-link');
+  const link = await page.inputValue('#share-text');
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/\?variant=wake-only&epochs=3&batch=16&device=cpu$/);
+  await page.click('#embed-code');
+  const code = await page.inputValue('#share-text');
+  assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?variant=wake-only&amp;epochs=3&amp;batch=16&amp;device=cpu&amp;view=dreams&amp;embed=1&amp;autostart=1" width="640" height="480"/);
+  const shared = await open(chrome, link);
+  await ready(shared.page);
+  assert.deepEqual(
+    await shared.page.evaluate(() => ['variant', 'epochs', 'batch', 'lr'].map((id) => document.getElementById(id).value)),
+    ['wake-only', '3', '16', '0.0002'],
+  );
+  assert.equal(await text(shared.page, '#url-note'), '');
+  noErrors(log);
+  noErrors(shared.log);
+});
+
+test('save, reload, load: identical reconstructions, training continues; corrupt files refused; dream explorer', { timeout: 600_000 }, async () => {
+  const { page, log } = await open(chrome, `${server.url}?device=cpu`);
+  await ready(page);
+  await setField(page, 'epochs', 1);
+  await setField(page, 'batch', 8);
+  await setField(page, 'images', 64);
+  await page.uncheck('#probe');
+  await page.click('#start');
+  await waitState(page, ['finished'], 120_000);
+  // The finished model on the first 64 training images.
+  await page.waitForFunction(() => document.getElementById('reconstruction').height === 8 * 32, null, { timeout: 30_000 });
+  const before = await pixels(page, 'reconstruction');
+
+  // The dream explorer follows its sliders.
+  await page.waitForFunction(() => document.getElementById('dream').width === 32, null, { timeout: 30_000 });
+  const dream = await pixels(page, 'dream');
+  assert.equal((await drawn(page, 'dream-seen')).opaque, 1);
+  await page.$eval('#dream-mix', (el) => { el.value = '1'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.waitForFunction((d) => Array.from(document.getElementById('dream').getContext('2d').getImageData(0, 0, 32, 32).data).join(',') !== d, dream, { timeout: 30_000 });
+  assert.match(await text(page, '#explorer'), /memory mix λ = 1\.00/);
+  await page.locator('#explorer').screenshot({ path: join(OUT, 'explorer.png') });
+
+  // The evaluation views: occlusion robustness and the latent map, with the ratios.
+  await page.click('#evaluate');
+  await page.waitForFunction(() => /intra\/inter \d/.test(document.getElementById('latent-ratios').textContent), null, { timeout: 300_000 });
+  assert.match(await text(page, '#latent-ratios'), /^PAD after 1 epoch: intra\/inter [\d.]+ · clean-occluded\/inter [\d.]+/);
+  assert.ok((await drawn(page, 'occlusion')).colours > 10 && (await drawn(page, 'latent-map')).colours > 10, 'both evaluation plots drawn');
+  await page.locator('#evaluation').screenshot({ path: join(OUT, 'evaluation.png') });
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  assert.match(download.suggestedFilename(), /^pad-pad-mnist.*-epoch1\.padckpt$/);
+  const file = join(OUT, 'saved.padckpt');
+  await download.saveAs(file);
+  noErrors(log);
+
+  await page.reload();
+  await ready(page);
+  // Corrupt or foreign files are refused; nothing changes.
+  await page.setInputFiles('#load-model', { name: 'broken.padckpt', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint') });
+  await page.waitForFunction(() => document.getElementById('model-error').textContent.length > 0, null, { timeout: 30_000 });
+  assert.match(await text(page, '#model-error'), /broken\.padckpt: not a PAD checkpoint/);
+  assert.equal(await page.evaluate(() => document.getElementById('app').dataset.state), 'idle');
+
+  await setField(page, 'epochs', 1);
+  await setField(page, 'images', 64);
+  await page.setInputFiles('#load-model', file);
+  await waitState(page, ['paused'], 60_000);
+  assert.equal(await text(page, '#model-error'), '');
+  assert.match(await text(page, '#notice'), /Loaded a PAD model trained 1 epoch on MNIST/);
+  await page.waitForFunction(() => document.getElementById('reconstruction').height === 8 * 32, null, { timeout: 30_000 });
+  assert.equal(await pixels(page, 'reconstruction'), before, 'identical reconstructions after save → reload → load');
+  assert.equal(await page.evaluate(() => document.getElementById('batch').value), '8', 'the model brings its settings');
+  // Training continues from epoch 2.
+  await page.click('#resume');
+  await waitState(page, ['finished'], 120_000);
+  assert.match(await text(page, '#epoch-label'), /epoch 2 \/ 2/);
+  await page.waitForFunction(() => /after epoch 2/.test(document.getElementById('autosave-status').textContent), null, { timeout: 30_000 });
+  noErrors(log);
+
+  // Reload: the autosave after epoch 2 (IndexedDB) is offered and resumes the run.
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => /epoch 2/.test(document.getElementById('resume-autosave').textContent), null, { timeout: 30_000 });
+  assert.match(await text(page, '#notice'), /autosaved after epoch 2/);
+  await setField(page, 'epochs', 1);
+  await setField(page, 'images', 64);
+  await page.click('#resume-autosave');
+  await waitState(page, ['paused'], 60_000);
+  assert.match(await text(page, '#notice'), /Loaded a PAD model trained 2 epochs/);
+  assert.equal(await page.evaluate(() => document.getElementById('epochs').value), '3');
+  noErrors(log);
+});
