@@ -483,4 +483,15 @@ fn a_checkpoint_that_does_not_fit_changes_nothing() {
     assert_eq!(e[5], "invalid setting: the dream explorer needs a model: start a run or load one");
     assert_eq!(e[6], "invalid setting: evaluation needs a model: start a run or load one");
     assert!(states(&events).is_empty(), "no run was created");
+    // A model whose batch is larger than the loaded data: refused with the data's size.
+    let events = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu },
+            Command::LoadData { files: vec![NamedFile::new("data_batch_1.bin", cifar_records(&[1, 2, 3, 4]))] },
+            Command::LoadModel { file: NamedFile::new("cifar.padckpt", cifar), settings: tiny(1) },
+        ],
+        |_| vec![],
+    );
+    assert_eq!(model_errors(&events), vec!["invalid setting: the dataset has only 4 training images"]);
+    assert!(states(&events).is_empty(), "no run was created");
 }

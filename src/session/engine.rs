@@ -193,7 +193,7 @@ impl Session {
             learning_rate: c.learning_rate,
             seed: c.seed,
             epochs: header.epoch + settings.epochs.max(1),
-            images_per_epoch: settings.images_per_epoch.clamp(c.batch_size, data.train.len()),
+            images_per_epoch: settings.images_per_epoch.min(data.train.len()).max(c.batch_size),
             probe: settings.probe,
         };
         settings.check(Some(data.train.len())).map_err(|e| Error::Config(super::settings::describe(&e)))?;
