@@ -9,7 +9,7 @@ use crate::data::Dataset;
 use crate::data::upload::{NamedFile, dataset_from_files};
 use crate::eval::dreams;
 use crate::readback::read_images;
-use crate::train::{PhaseImages, Run, Step, Trainer, checkpoint};
+use crate::train::{EpochRecord, PhaseImages, Run, Step, Trainer, checkpoint};
 use burn::prelude::*;
 use web_time::Instant;
 
@@ -38,6 +38,28 @@ struct Active {
 }
 
 impl Active {
+    /// A paused run of `trainer` on the session's data as the settings ask (the first
+    /// `images_per_epoch` training images, at most [`PROBE_TEST_IMAGES`] test images), continuing
+    /// `history`; the iterations already done count towards progress.
+    fn new(trainer: Trainer, data: &Dataset, settings: Settings, history: Vec<EpochRecord>) -> Result<Self, Error> {
+        let mut data = data.clone().limit_train(settings.images_per_epoch);
+        data.test = data.test.take(PROBE_TEST_IMAGES);
+        let done = trainer.epochs_done();
+        let run = Run::new(trainer, data, history)?;
+        let done = done * run.per_epoch();
+        Ok(Self {
+            run,
+            settings,
+            state: RunState::Paused,
+            elapsed: 0.0,
+            since: None,
+            per_iteration: None,
+            per_probe: None,
+            last_pictures: None,
+            done,
+        })
+    }
+
     fn elapsed(&self) -> f64 {
         self.elapsed + self.since.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0)
     }
@@ -131,27 +153,14 @@ impl Session {
         }
         let data = self.data.as_ref().ok_or_else(|| Error::Config("load a dataset first".into()))?;
         settings.check(Some(data.train.len())).map_err(|e| Error::Config(super::settings::describe(&e)))?;
-        let mut data = data.clone().limit_train(settings.images_per_epoch);
-        data.test = data.test.take(PROBE_TEST_IMAGES);
-        if settings.probe && !probes_possible(&data) {
+        let trainer = Trainer::new(settings.train_config(), data.channels(), &self.device)?;
+        let mut active = Active::new(trainer, data, settings, Vec::new())?;
+        if active.settings.probe && !probes_possible(active.run.data()) {
             out(Event::Notice(format!(
                 "linear probes are off: they need a test split and at least {} training images",
                 crate::eval::probe::BATCH
             )));
         }
-        let trainer = Trainer::new(settings.train_config(), data.channels(), &self.device)?;
-        let run = Run::new(trainer, data, Vec::new())?;
-        let mut active = Active {
-            run,
-            settings,
-            state: RunState::Paused,
-            elapsed: 0.0,
-            since: None,
-            per_iteration: None,
-            per_probe: None,
-            last_pictures: None,
-            done: 0,
-        };
         active.set_running(!paused);
         out(Event::State(active.state));
         self.active = Some(active);
@@ -197,21 +206,7 @@ impl Session {
             probe: settings.probe,
         };
         settings.check(Some(data.train.len())).map_err(|e| Error::Config(super::settings::describe(&e)))?;
-        let mut data = data.clone().limit_train(settings.images_per_epoch);
-        data.test = data.test.take(PROBE_TEST_IMAGES);
-        let run = Run::new(trainer, data, header.history.clone())?;
-        let done = header.epoch * run.per_epoch();
-        self.active = Some(Active {
-            run,
-            settings: settings.clone(),
-            state: RunState::Paused,
-            elapsed: 0.0,
-            since: None,
-            per_iteration: None,
-            per_probe: None,
-            last_pictures: None,
-            done,
-        });
+        self.active = Some(Active::new(trainer, data, settings.clone(), header.history.clone())?);
         if header.dataset != self.data.as_ref().map_or("", |d| d.name.as_str()) {
             out(Event::Notice(format!("this model was trained on {}; it continues on the loaded data", header.dataset)));
         }
