@@ -136,7 +136,7 @@ fn serve(script: Vec<Command>, mut react: impl FnMut(&Event) -> Vec<Command>) ->
     let mut events = Vec::new();
     let pick = async |choice: DeviceChoice| {
         assert_eq!(choice, DeviceChoice::Cpu);
-        (common::cpu(), DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None })
+        (common::cpu(), DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None, software: false })
     };
     block_on(pad::session::serve(rx, pick, async || {}, &mut |e| {
         for c in react(&e) {
@@ -494,4 +494,52 @@ fn a_checkpoint_that_does_not_fit_changes_nothing() {
     );
     assert_eq!(model_errors(&events), vec!["invalid setting: the dataset has only 4 training images"]);
     assert!(states(&events).is_empty(), "no run was created");
+}
+
+fn shipped_snapshot() -> NamedFile {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/static/pretrained/mnist-pad.padckpt");
+    NamedFile::new("mnist-pad.padckpt", std::fs::read(path).unwrap())
+}
+
+#[test]
+fn the_pretrained_snapshot_shows_dreams_while_idle_and_start_trains_afresh() {
+    // The shipped file: PAD after 10 epochs on the bundled MNIST, as README's command makes it.
+    let file = shipped_snapshot();
+    let header = pad::train::checkpoint::read_header(&file.bytes).unwrap();
+    assert_eq!((header.config.variant, header.epoch, header.channels, header.dataset.as_str()), (Variant::Pad, 10, 1, "MNIST"));
+    assert!(file.bytes.len() < 7_500_000, "weights only, in f16: {} bytes", file.bytes.len());
+    let dream = Command::Dream(pad::session::protocol::DreamRequest { first: 0, second: 1, mix: 0.5, noise: 0.5 });
+    let events = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu },
+            Command::LoadData { files: vec![mnist()] },
+            Command::Pretrained { file: file.clone() },
+            dream.clone(),
+            Command::Evaluate,
+            Command::Start { settings: Settings { probe: false, ..tiny(1) }, paused: false },
+            Command::Pretrained { file },
+        ],
+        |_| vec![],
+    );
+    assert!(model_errors(&events).is_empty(), "{:?}", model_errors(&events));
+    let Some(Event::Pretrained { variant, epoch, dataset }) = events.iter().find(|e| matches!(e, Event::Pretrained { .. })) else {
+        panic!("no snapshot shown")
+    };
+    assert_eq!((*variant, *epoch, dataset.as_str()), (Variant::Pad, 10, "MNIST"));
+    assert_eq!(events.iter().filter(|e| matches!(e, Event::Pretrained { .. })).count(), 1, "ignored once a run exists");
+    // Its pictures come before any run: the four phases of 64 images, epoch 10.
+    let shown = images(&events)[0];
+    assert_eq!((shown.epoch, shown.iteration, shown.reconstruction.count, shown.rem.count), (10, 0, 64, 64));
+    let first_state = events.iter().position(|e| matches!(e, Event::State(_))).unwrap();
+    let dreamt = events.iter().position(|e| matches!(e, Event::Dream(_))).unwrap();
+    let evaluated = events.iter().position(|e| matches!(e, Event::Evaluated(_))).unwrap();
+    assert!(dreamt < first_state && evaluated < first_state, "explorer and evaluation work on the snapshot while idle");
+    let Some(Event::Evaluated(ev)) = events.get(evaluated) else { unreachable!() };
+    assert_eq!(ev.epoch, 10);
+    assert!(ev.occlusion[0].2 > 0.85, "a trained encoder: stable probe {:.3} on clean test images", ev.occlusion[0].2);
+    // Start trains a fresh model (epoch 1 of 1), not the snapshot.
+    assert_eq!(states(&events), vec![RunState::Running, RunState::Finished]);
+    let progress: Vec<_> =
+        events.iter().filter_map(|e| if let Event::Progress(p) = e { Some((p.epoch, p.epochs)) } else { None }).collect();
+    assert_eq!(progress[0], (1, 1));
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod bundle;
 mod eval;
+mod export;
 mod layers;
 mod pictures;
 mod reference;
@@ -28,6 +29,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Occlusion-robustness curve and latent-organisation metrics of a trained checkpoint.
     Eval(eval::EvalArgs),
+    /// Write a checkpoint's weights alone in half precision (the page's pretrained snapshot).
+    Export(export::ExportArgs),
     /// Milliseconds per phase and per iteration on the chosen device.
     Bench(bench::BenchArgs),
     /// Rebuild the bundled datasets in static/data from their source packages.
@@ -74,6 +77,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Export(a) => export::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Bundle(a) => bundle::run(a),
         Command::Reference(a) => reference::run(a),

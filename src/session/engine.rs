@@ -42,8 +42,7 @@ impl Active {
     /// `images_per_epoch` training images, at most [`PROBE_TEST_IMAGES`] test images), continuing
     /// `history`; the iterations already done count towards progress.
     fn new(trainer: Trainer, data: &Dataset, settings: Settings, history: Vec<EpochRecord>) -> Result<Self, Error> {
-        let mut data = data.clone().limit_train(settings.images_per_epoch);
-        data.test = data.test.take(PROBE_TEST_IMAGES);
+        let data = shown_data(data, settings.images_per_epoch);
         let done = trainer.epochs_done();
         let run = Run::new(trainer, data, history)?;
         let done = done * run.per_epoch();
@@ -85,15 +84,30 @@ fn ema(old: Option<f64>, new: f64) -> f64 {
     old.map_or(new, |o| 0.8 * o + 0.2 * new)
 }
 
+/// A pretrained snapshot shown while no run exists, with the data it is shown on.
+struct Pretrained {
+    trainer: Trainer,
+    data: Dataset,
+}
+
 pub struct Session {
     device: Device,
     data: Option<Dataset>,
     active: Option<Active>,
+    pretrained: Option<Pretrained>,
+}
+
+/// The data a model is shown, explored and evaluated on: the first `images` training images and
+/// at most [`PROBE_TEST_IMAGES`] test images.
+fn shown_data(data: &Dataset, images: usize) -> Dataset {
+    let mut data = data.clone().limit_train(images);
+    data.test = data.test.take(PROBE_TEST_IMAGES);
+    data
 }
 
 impl Session {
     pub fn new(device: Device) -> Self {
-        Self { device, data: None, active: None }
+        Self { device, data: None, active: None, pretrained: None }
     }
 
     pub fn state(&self) -> RunState {
@@ -121,6 +135,7 @@ impl Session {
             }
             Command::Save => (Topic::Model, self.save(false, out).await),
             Command::LoadModel { file, settings } => (Topic::Model, self.load_model(&file, settings, out).await),
+            Command::Pretrained { file } => (Topic::Model, self.show_pretrained(&file, out).await),
             Command::Dream(request) => (Topic::Model, self.dream(request, out).await),
             Command::Evaluate => (Topic::Model, self.evaluate(out).await),
         };
@@ -144,6 +159,7 @@ impl Session {
             out(Event::Notice("the new data is used from the next run (Reset, then Start)".into()));
         }
         self.data = Some(data);
+        self.pretrained = None;
         Ok(())
     }
 
@@ -164,6 +180,7 @@ impl Session {
         active.set_running(!paused);
         out(Event::State(active.state));
         self.active = Some(active);
+        self.pretrained = None;
         Ok(())
     }
 
@@ -179,8 +196,9 @@ impl Session {
         Ok(())
     }
 
-    /// Rebuild the run from a checkpoint file, paused. Checked in full before anything changes.
-    async fn load_model(&mut self, file: &NamedFile, settings: Settings, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+    /// A checkpoint file's model, for the loaded data: checked in full (format, version, every
+    /// tensor, the data's channels) before anything changes; errors name the file.
+    fn open_model(&self, file: &NamedFile) -> Result<(Trainer, checkpoint::CheckpointHeader, &Dataset), Error> {
         let named = |e: Error| Error::Checkpoint(format!("{}: {}", file.name, e.to_string().trim_start_matches("checkpoint: ")));
         let data = self.data.as_ref().ok_or_else(|| Error::Config("load the data to continue on first".into()))?;
         let header = checkpoint::read_header(&file.bytes).map_err(named)?;
@@ -195,6 +213,25 @@ impl Session {
             ))));
         }
         let (trainer, header) = checkpoint::from_bytes(&file.bytes, &self.device).map_err(named)?;
+        Ok((trainer, header, data))
+    }
+
+    /// Show a pretrained snapshot while no run exists (the state stays idle).
+    async fn show_pretrained(&mut self, file: &NamedFile, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        if self.active.is_some() {
+            return Ok(());
+        }
+        let (trainer, header, data) = self.open_model(file)?;
+        let data = shown_data(data, data.train.len());
+        out(Event::Pretrained { variant: header.config.variant, epoch: header.epoch, dataset: header.dataset });
+        out(Event::Images(model_pictures(&trainer, &data).await?));
+        self.pretrained = Some(Pretrained { trainer, data });
+        Ok(())
+    }
+
+    /// Rebuild the run from a checkpoint file, paused. Checked in full before anything changes.
+    async fn load_model(&mut self, file: &NamedFile, settings: Settings, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let (trainer, header, data) = self.open_model(file)?;
         let c = trainer.config();
         let settings = Settings {
             variant: c.variant,
@@ -207,6 +244,7 @@ impl Session {
         };
         settings.check(Some(data.train.len())).map_err(|e| Error::Config(super::settings::describe(&e)))?;
         self.active = Some(Active::new(trainer, data, settings.clone(), header.history.clone())?);
+        self.pretrained = None;
         if header.dataset != self.data.as_ref().map_or("", |d| d.name.as_str()) {
             out(Event::Notice(format!("this model was trained on {}; it continues on the loaded data", header.dataset)));
         }
@@ -218,31 +256,34 @@ impl Session {
         self.show_model(out).await
     }
 
-    /// The model's pictures on the first training images, with fixed draws (a loaded model shows
-    /// exactly what it showed when it was saved).
+    /// The run's model on fixed images with fixed draws ([`model_pictures`]).
     async fn show_model(&mut self, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
         let Some(a) = self.active.as_ref() else { return Ok(()) };
-        let trainer = a.run.trainer();
-        let n = SHOWN.min(a.run.data().train.len());
-        let x = a.run.data().train.batch(&(0..n).collect::<Vec<_>>(), trainer.device());
-        let images = dreams::model_view(&trainer.encoder(), &trainer.generator(), x);
-        let epoch = trainer.epochs_done();
-        out(Event::Images(pictures(epoch, 0, images).await?));
+        out(Event::Images(model_pictures(a.run.trainer(), a.run.data()).await?));
         Ok(())
+    }
+
+    /// The model the explorer and the evaluation look at — the run's, or else the pretrained
+    /// snapshot — with its data; `needs` says what for, in the error when there is none.
+    fn model(&self, needs: &str) -> Result<(&Trainer, &Dataset), Error> {
+        match (&self.active, &self.pretrained) {
+            (Some(a), _) => Ok((a.run.trainer(), a.run.data())),
+            (None, Some(p)) => Ok((&p.trainer, &p.data)),
+            (None, None) => Err(Error::Config(format!("{needs} needs a model: start a run or load one"))),
+        }
     }
 
     /// The dream explorer's pictures.
     async fn dream(&mut self, r: DreamRequest, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
-        let a = self.active.as_ref().ok_or_else(|| Error::Config("the dream explorer needs a model: start a run or load one".into()))?;
-        let n = a.run.data().train.len();
+        let (trainer, data) = self.model("the dream explorer")?;
+        let n = data.train.len();
         if r.first >= n || r.second >= n {
             return Err(Error::Config(format!("pick images 0 to {}", n - 1)));
         }
         if !(0.0..=1.0).contains(&r.mix) || !(0.0..=1.0).contains(&r.noise) {
             return Err(Error::Config("the mix and the noise share must lie between 0 and 1".into()));
         }
-        let trainer = a.run.trainer();
-        let image = |i: usize| a.run.data().train.batch(&[i], trainer.device());
+        let image = |i: usize| data.train.batch(&[i], trainer.device());
         let (first, second) = (image(r.first), image(r.second));
         let e = dreams::explore(&trainer.encoder(), &trainer.generator(), first.clone(), second.clone(), r.mix, r.noise);
         out(Event::Dream(DreamView {
@@ -259,16 +300,14 @@ impl Session {
     /// Evaluate the current model on the run's data (its test split, at most
     /// [`PROBE_TEST_IMAGES`] images).
     async fn evaluate(&mut self, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
-        let a = self.active.as_ref().ok_or_else(|| Error::Config("evaluation needs a model: start a run or load one".into()))?;
-        if a.state == RunState::Running {
+        if self.state() == RunState::Running {
             return Err(Error::Config("pause the run to evaluate the model".into()));
         }
-        let data = a.run.data();
+        let (trainer, data) = self.model("evaluation")?;
         if !probes_possible(data) {
             return Err(Error::Config(format!("evaluation needs a test split and at least {} training images", crate::eval::probe::BATCH)));
         }
         out(Event::Evaluating);
-        let trainer = a.run.trainer();
         let ev = crate::eval::evaluation::evaluate(&trainer.encoder(), data, trainer.config().seed, LATENT_PAIRS, trainer.device()).await?;
         let n = ev.chosen.len();
         out(Event::Evaluated(EvaluationView {
@@ -402,6 +441,15 @@ fn progress(a: &Active, step: &Step) -> Progress {
 /// Read the shown images of every phase back (async).
 async fn snapshot(step: &Step, images: PhaseImages) -> Result<Snapshot, Error> {
     pictures(step.epoch, step.iteration, images).await
+}
+
+/// A model's pictures on the first training images of `data`, with fixed draws (a loaded model
+/// shows exactly what it showed when it was saved).
+async fn model_pictures(trainer: &Trainer, data: &Dataset) -> Result<Snapshot, Error> {
+    let n = SHOWN.min(data.train.len());
+    let x = data.train.batch(&(0..n).collect::<Vec<_>>(), trainer.device());
+    let images = dreams::model_view(&trainer.encoder(), &trainer.generator(), x);
+    pictures(trainer.epochs_done(), 0, images).await
 }
 
 async fn pictures(epoch: usize, iteration: usize, images: PhaseImages) -> Result<Snapshot, Error> {

@@ -67,6 +67,9 @@ pub struct DeviceInfo {
     pub adapter: String,
     /// Why this backend runs when it is not the one asked for, or what to expect of it.
     pub note: Option<String>,
+    /// An emulated GPU (SwiftShader, a fallback adapter): seconds per iteration, so the page skips
+    /// extras such as the pretrained snapshot's pictures.
+    pub software: bool,
 }
 
 impl DeviceInfo {
@@ -110,6 +113,14 @@ pub enum Command {
     LoadModel {
         file: NamedFile,
         settings: Settings,
+    },
+    /// Show a pretrained snapshot (a checkpoint, e.g. the weights-only one in
+    /// `static/pretrained/`) while no run is under way: its pictures on the loaded data, and the
+    /// dream explorer and the evaluation use it until a run starts or a model is loaded. The
+    /// state stays idle, so Start still trains a fresh model. Answered by
+    /// [`Event::Pretrained`] and [`Event::Images`]; ignored while a run exists.
+    Pretrained {
+        file: NamedFile,
     },
     /// The dream explorer: two training images (indices into the loaded training split), the
     /// memory mix and the noise share, both in [0, 1]. Answered by [`Event::Dream`].
@@ -249,6 +260,12 @@ pub enum Event {
     /// trained on, and its metrics history (re-sent as [`Event::Epoch`]s too).
     ModelLoaded {
         settings: Settings,
+        epoch: usize,
+        dataset: String,
+    },
+    /// A pretrained snapshot is shown: its variant, the epochs it was trained and on what.
+    Pretrained {
+        variant: crate::train::Variant,
         epoch: usize,
         dataset: String,
     },

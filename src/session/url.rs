@@ -3,7 +3,7 @@
 //! URL can break the page.
 //!
 //! `?dataset=mnist&variant=pad&epochs=5&batch=32&lr=2e-4&seed=1&images=1024&probe=0`
-//! `&device=auto&view=dreams&embed=1&autostart=1`
+//! `&device=auto&view=dreams&embed=1&autostart=1&pretrained=0`
 
 use super::protocol::DeviceChoice;
 use super::settings::{Field, Form, Settings};
@@ -59,6 +59,8 @@ pub struct PageParams {
     pub embed: bool,
     /// Start training as soon as the data is loaded.
     pub autostart: bool,
+    /// Show the pretrained snapshot of the bundled MNIST before any run (`pretrained=0`: don't).
+    pub pretrained: bool,
     /// One line per ignored parameter or value.
     pub notes: Vec<String>,
 }
@@ -72,6 +74,7 @@ impl Default for PageParams {
             view: View::default(),
             embed: false,
             autostart: false,
+            pretrained: true,
             notes: Vec::new(),
         }
     }
@@ -144,9 +147,10 @@ impl PageParams {
                     "plots" => p.view = View::Plots,
                     _ => p.notes.push(bad("is not all, dreams or plots")),
                 },
-                "embed" | "autostart" | "probe" => match (flag(value), key) {
+                "embed" | "autostart" | "pretrained" | "probe" => match (flag(value), key) {
                     (Some(v), "embed") => p.embed = v,
                     (Some(v), "autostart") => p.autostart = v,
+                    (Some(v), "pretrained") => p.pretrained = v,
                     (Some(v), _) => p.form.probe = v,
                     (None, _) => p.notes.push(bad("is not 1 or 0")),
                 },
@@ -210,6 +214,9 @@ impl PageParams {
         }
         if self.autostart {
             q.append_pair("autostart", "1");
+        }
+        if !self.pretrained {
+            q.append_pair("pretrained", "0");
         }
         q.finish()
     }

@@ -2,9 +2,11 @@
 //! store) holding
 //! - metadata `pad`: a JSON [`CheckpointHeader`] (format version, config, variant, image shape,
 //!   epoch, metrics history, dataset);
-//! - tensors `encoder.<path>` and `generator.<path>` (the weights, f32);
+//! - tensors `encoder.<path>` and `generator.<path>` (the weights, f32 — or f16 in a weights-only
+//!   snapshot, see [`weights_only_half`]);
 //! - tensors `adam.<net>.<path>.m1|m2` and scalars `adam.<net>.<path>.time` (the Adam state of
-//!   every parameter that has had a gradient, so training resumes exactly).
+//!   every parameter that has had a gradient, so training resumes exactly; absent from a
+//!   weights-only snapshot, whose training continues with a fresh optimizer).
 //!
 //! Parameters are read back with one async transaction, so saving never reads synchronously from
 //! a GPU; loading only uploads, onto whatever device the caller names.
@@ -221,28 +223,69 @@ fn load_into<M: Module>(prefix: &str, m: M, tensors: &HashMap<String, (Vec<usize
     }
 }
 
-/// Rebuild a trainer from checkpoint bytes on `device`. Nothing is changed on failure: the caller
-/// keeps whatever model it had.
-pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointHeader), Error> {
+fn open(bytes: &[u8]) -> Result<(Reader, CheckpointHeader), Error> {
     let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint or corrupt ({e})")))?;
     let header = header_of(&reader)?;
+    Ok((reader, header))
+}
+
+/// A stored tensor's values as f32 (stored as f32 or f16), checked against its shape and for
+/// NaN / infinity.
+fn values(t: &burn_pack::Tensor) -> Result<(Vec<usize>, Vec<f32>), Error> {
+    let shape: Vec<usize> = t.shape.iter().copied().collect();
+    let raw = t.to_bytes().map_err(|e| Error::Checkpoint(format!("corrupt tensor '{}' ({e})", t.name)))?;
+    let width = match t.dtype {
+        DType::F32 => 4,
+        DType::F16 => 2,
+        other => return Err(Error::Checkpoint(format!("tensor '{}' is {other:?}, not f32 or f16", t.name))),
+    };
+    let expected = shape.iter().try_fold(width, |n: usize, &d| n.checked_mul(d));
+    if expected != Some(raw.len()) {
+        return Err(Error::Checkpoint(format!("tensor '{}' holds {} bytes for shape {shape:?}", t.name, raw.len())));
+    }
+    let v: Vec<f32> = if width == 4 {
+        raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    } else {
+        raw.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
+    };
+    if v.iter().any(|x| !x.is_finite()) {
+        return Err(Error::Checkpoint(format!("tensor '{}' holds NaN or infinite values", t.name)));
+    }
+    Ok((shape, v))
+}
+
+/// The weights of a checkpoint alone, in half precision, with its header (settings, epoch,
+/// metrics): the page's pretrained snapshot, half the size of the f32 weights and a quarter of a
+/// full checkpoint. Loading it gives the same model up to f16 rounding (relative 2⁻¹¹); training
+/// it further starts a fresh Adam state.
+pub fn weights_only_half(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let (reader, header) = open(bytes)?;
+    let json = serde_json::to_string(&header).map_err(|e| Error::Checkpoint(e.to_string()))?;
+    let mut tensors = Vec::new();
+    for t in reader.into_tensors().map_err(|e| Error::Checkpoint(format!("corrupt tensor data ({e})")))? {
+        if !(t.name.starts_with("encoder.") || t.name.starts_with("generator.")) {
+            continue;
+        }
+        let (shape, v) = values(&t)?;
+        if v.iter().any(|x| x.abs() > f32::from(half::f16::MAX)) {
+            return Err(Error::Checkpoint(format!("tensor '{}' holds values beyond f16's range", t.name)));
+        }
+        let raw: Vec<u8> = v.iter().flat_map(|x| half::f16::from_f32(*x).to_le_bytes()).collect();
+        tensors.push(burn_pack::Tensor::new(t.name.clone(), DType::F16, shape, None, Bytes::from_bytes_vec(raw)));
+    }
+    let w = Writer::new(tensors).with_metadata(META_KEY, &json);
+    Ok(w.into_bytes().map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))?.to_vec())
+}
+
+/// Rebuild a trainer from checkpoint bytes on `device`. Nothing is changed on failure: the caller
+/// keeps whatever model it had.
+pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointHeader), Error> {
+    let (reader, header) = open(bytes)?;
     let scalars = reader.scalars().clone();
     let mut tensors = HashMap::new();
     for t in reader.into_tensors().map_err(|e| Error::Checkpoint(format!("corrupt tensor data ({e})")))? {
-        if t.dtype != DType::F32 {
-            return Err(Error::Checkpoint(format!("tensor '{}' is not f32", t.name)));
-        }
-        let shape: Vec<usize> = t.shape.iter().copied().collect();
-        let raw = t.to_bytes().map_err(|e| Error::Checkpoint(format!("corrupt tensor '{}' ({e})", t.name)))?;
-        if raw.len() != shape.iter().product::<usize>() * 4 {
-            return Err(Error::Checkpoint(format!("tensor '{}' holds {} bytes for shape {shape:?}", t.name, raw.len())));
-        }
-        let v: Vec<f32> = raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        if v.iter().any(|x| !x.is_finite()) {
-            return Err(Error::Checkpoint(format!("tensor '{}' holds NaN or infinite values", t.name)));
-        }
-        tensors.insert(t.name.clone(), (shape, v));
+        tensors.insert(t.name.clone(), values(&t)?);
     }
     let mut trainer = Trainer::new(header.config.clone(), header.channels, device)?;
     trainer.encoder = load_into("encoder", trainer.encoder.clone(), &tensors)?;

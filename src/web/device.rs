@@ -70,7 +70,7 @@ async fn request_adapter() -> Result<Option<Adapter>, JsValue> {
 }
 
 fn cpu(note: Option<String>) -> (Device, DeviceInfo) {
-    (Device::flex(), DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note })
+    (Device::flex(), DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note, software: false })
 }
 
 /// The device for `choice`, initialised (WebGPU's runtime can start only once per page or worker).
@@ -102,8 +102,9 @@ pub async fn pick(choice: DeviceChoice, on_lost: fn(String)) -> (Device, DeviceI
                 let why = if message.is_empty() { format!("{reason:?}") } else { format!("{reason:?}: {message}") };
                 on_lost(format!("the WebGPU device was lost ({why})"));
             });
-            let note = adapter.software().then(|| "a software adapter: expect seconds per iteration".to_string());
-            (device, DeviceInfo { backend: Backend::WebGpu, adapter: name, note })
+            let software = adapter.software();
+            let note = software.then(|| "a software adapter: expect seconds per iteration".to_string());
+            (device, DeviceInfo { backend: Backend::WebGpu, adapter: name, note, software })
         }
         Err(e) => cpu(Some(format!("WebGPU did not start ({e}): training on the CPU instead"))),
     }

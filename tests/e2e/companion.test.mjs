@@ -1,8 +1,8 @@
 // The page as a paper companion, in headless Chromium on the CPU backend (fast): embed and share URL
 // parameters (valid and invalid), the share link round trip, save → reload → load giving identical
 // reconstructions and continuing training, resuming the IndexedDB autosave after a reload, a corrupt
-// checkpoint refused, and the dream explorer's sliders changing the dream. Screenshots of embed mode
-// and of the explorer go to out/e2e/.
+// checkpoint refused, the dream explorer's sliders changing the dream, and the pretrained MNIST
+// snapshot shown at once. Screenshots of embed mode, the explorer and the snapshot go to out/e2e/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -62,6 +62,42 @@ test('embed mode from URL parameters, with invalid ones noted', { timeout: 300_0
   assert.equal(await bad.page.evaluate(() => document.getElementById('lr').value), '0.0002', 'the default learning rate');
   assert.equal(await bad.page.evaluate(() => document.getElementById('app').className), '', 'not embedded');
   noErrors(bad.log);
+});
+
+test('the pretrained snapshot: dreams at once, explorer and evaluation on it, Start trains afresh', { timeout: 300_000 }, async () => {
+  const { page, log } = await open(chrome, `${server.url}?device=cpu`);
+  await page.waitForFunction(() => document.getElementById('app').dataset.pretrainedMs, null, { timeout: 60_000, polling: 50 });
+  const ms = Number(await page.evaluate(() => document.getElementById('app').dataset.pretrainedMs));
+  console.log(`pretrained pictures ${ms} ms after navigation (CPU backend, headless Chromium)`);
+  assert.match(await text(page, '#pretrained-note'), /^Pretrained snapshot: PAD after 10 epochs on MNIST/);
+  assert.equal(await page.evaluate(() => document.getElementById('app').dataset.state), 'idle');
+  for (const id of ['input', 'reconstruction', 'nrem', 'rem']) {
+    assert.equal(await page.evaluate((id) => document.getElementById(id).height, id), 8 * 32, `${id}: 64 pictures`);
+    assert.equal((await drawn(page, id)).opaque, 1, `${id} drawn`);
+  }
+  // The explorer and the evaluation use the snapshot while nothing runs.
+  await page.waitForFunction(() => document.getElementById('dream').width === 32, null, { timeout: 30_000 });
+  assert.equal((await drawn(page, 'dream')).opaque, 1);
+  assert.equal(await page.isDisabled('#evaluate'), false);
+  await page.locator('.phases').screenshot({ path: join(OUT, 'pretrained.png') });
+  // Start trains a model of its own, from scratch.
+  await setField(page, 'epochs', 1);
+  await setField(page, 'batch', 8);
+  await setField(page, 'images', 16);
+  await page.uncheck('#probe');
+  await page.click('#start');
+  await waitState(page, ['finished'], 120_000);
+  assert.match(await text(page, '#epoch-label'), /epoch 1 \/ 1/);
+  assert.equal(await page.isHidden('#pretrained-note'), true, 'the note goes once a run starts');
+  noErrors(log);
+
+  // `pretrained=0` leaves it out.
+  const plain = await open(chrome, `${server.url}?device=cpu&pretrained=0`);
+  await ready(plain.page);
+  await plain.page.waitForTimeout(1000);
+  assert.equal(await plain.page.evaluate(() => document.getElementById('app').dataset.pretrainedMs), undefined);
+  assert.equal(await plain.page.evaluate(() => document.getElementById('reconstruction').height), 32, 'no pictures before a run');
+  noErrors(plain.log);
 });
 
 test('a share link reproduces the settings; the embed code is an iframe', { timeout: 300_000 }, async () => {

@@ -1,7 +1,7 @@
 //! The page: controls on the left; progress, the hypnogram, the four phase views and the plots.
 
 use super::client::Client;
-use super::controls::{DataChoice, DataControls, DeviceControls, SettingsControls, load_bundle};
+use super::controls::{DataChoice, DataControls, DeviceControls, SettingsControls, load_bundle, pretrained};
 use super::draw;
 use super::evaluation::EvaluationPanel;
 use super::explorer::DreamExplorer;
@@ -233,6 +233,29 @@ pub fn App() -> impl IntoView {
             }
         });
     }
+    // The pretrained snapshot, once the bundled MNIST is shown and nothing else runs: a visitor sees
+    // reconstructions and dreams at once (after the first paint; `?pretrained=0` turns it off, and an
+    // emulated GPU, seconds per pass, skips it).
+    if params.pretrained && !params.autostart {
+        let (client, asked) = (client.clone(), RwSignal::new(false));
+        Effect::new(move |_| {
+            let ready = page.device.with(|d| d.as_ref().is_some_and(|d| !d.software)) && page.data.with(Option::is_some);
+            let snapshot = pretrained(choice.get_untracked());
+            if let (true, false, RunState::Idle, Some((url, name))) = (ready, asked.get_untracked(), page.state.get_untracked(), snapshot) {
+                asked.set(true);
+                let client = client.clone();
+                leptos::task::spawn_local(async move {
+                    match super::files::fetch(url).await {
+                        Ok(bytes) if page.state.get_untracked() == RunState::Idle => {
+                            client.send(&Command::Pretrained { file: crate::data::upload::NamedFile::new(name, bytes) })
+                        }
+                        Ok(_) => {}
+                        Err(e) => page.notice.set(Some(format!("the pretrained snapshot is not available ({e}); Start trains a model"))),
+                    }
+                });
+            }
+        });
+    }
     let errors = RwSignal::new(Vec::<FieldError>::new());
     // Fewer training images than the default subset: use them all.
     Effect::new(move |_| {
@@ -257,7 +280,8 @@ pub fn App() -> impl IntoView {
             <p id="url-note" class="note">{(!notes.is_empty()).then(|| notes.clone())}</p>
         </header>
         <main id="app" class:embed=embed data-view=view.name() data-state=move || format!("{:?}", page.state.get()).to_lowercase()
-            data-first-pictures-ms=move || page.first_pictures_ms.get().map(|v| format!("{v:.0}"))>
+            data-first-pictures-ms=move || page.first_pictures_ms.get().map(|v| format!("{v:.0}"))
+            data-pretrained-ms=move || page.pretrained_ms.get().map(|v| format!("{v:.0}"))>
             <aside class="panel controls">
                 <DataControls client=client.clone() page choice />
                 <SettingsControls client=client.clone() page form errors />
@@ -270,6 +294,7 @@ pub fn App() -> impl IntoView {
             <div class="main">
                 <ProgressPanel page />
                 <section class="panel phases" hidden=!shows(View::Dreams)>
+                    <p id="pretrained-note" class="note" hidden=move || page.pretrained.with(Option::is_none)>{move || page.pretrained.get()}</p>
                     <PhaseView id="input" title="Wake: input" caption="real images the cortex sees" page pick=|s| s.input.clone() phase=None
                         explain="Awake, the cortex sees real images x. The encoder E turns each into a latent code z = E_z(x), which the hippocampus stores as a memory for the night; the generator G reconstructs G(z) (next view)." />
                     <PhaseView id="reconstruction" title="Wake: reconstruction" caption="G(E_z(x)): E and G learn L_img + L_KL (+ L_real)" page pick=|s| s.reconstruction.clone() phase=Some(Phase::Wake)

@@ -45,6 +45,14 @@ impl DataChoice {
     }
 }
 
+/// The pretrained snapshot shown on a bundled subset before any run (`pad export`; see README).
+pub fn pretrained(choice: DataChoice) -> Option<(&'static str, &'static str)> {
+    match choice {
+        DataChoice::Mnist => Some(("static/pretrained/mnist-pad.padckpt", "mnist-pad.padckpt")),
+        _ => None,
+    }
+}
+
 /// Fetch a bundled subset and hand it to the trainer.
 pub fn load_bundle(client: &Client, page: Page, choice: DataChoice) {
     let Some((url, name)) = choice.bundle() else { return };

@@ -22,7 +22,14 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
             let _ = draw::latent_map(&c, latest);
         }
     });
-    let can = move || matches!(page.state.get(), RunState::Paused | RunState::Finished) && page.busy.with(Option::is_none);
+    let can = move || {
+        let model = match page.state.get() {
+            RunState::Paused | RunState::Finished => true,
+            RunState::Idle => page.pretrained.with(Option::is_some),
+            RunState::Running => false,
+        };
+        model && page.busy.with(Option::is_none)
+    };
     let ratios = move || {
         page.evaluations.with(|v| {
             v.last().map(|e| {
@@ -47,7 +54,7 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
                 </button>
             </div>
             <p class="hint">
-                "Pause or finish a run (or load a model), then evaluate it. Evaluate another model (e.g. without NREM) "
+                "Pause or finish a run (or load a model, or use the pretrained snapshot), then evaluate it. Evaluate another model (e.g. without NREM) "
                 "and the occlusion plot keeps the one before as a dashed line — the paper's Fig. 5 live."
             </p>
             <div class="plots" hidden=move || page.evaluations.with(Vec::is_empty)>

@@ -36,7 +36,7 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
     let second = RwSignal::new(1usize);
     let mix = RwSignal::new(0.5f32);
     let noise = RwSignal::new(0.5f32);
-    let has_model = move || page.state.get() != RunState::Idle;
+    let has_model = move || page.state.get() != RunState::Idle || page.pretrained.with(Option::is_some);
     // One request in flight at a time; while one runs, only the latest slider position waits.
     let busy = Rc::new(Cell::new(false));
     let pending = Rc::new(Cell::new(None::<DreamRequest>));

@@ -52,6 +52,14 @@ pub struct Page {
     pub evaluations: RwSignal<Vec<EvaluationView>>,
     /// Milliseconds from navigation start to the first pictures drawn after training began.
     pub first_pictures_ms: RwSignal<Option<f64>>,
+    /// The pretrained snapshot shown while no run exists (what it is), and milliseconds from
+    /// navigation start to its pictures.
+    pub pretrained: RwSignal<Option<String>>,
+    pub pretrained_ms: RwSignal<Option<f64>>,
+}
+
+fn since_navigation() -> Option<f64> {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now())
 }
 
 impl Page {
@@ -79,6 +87,8 @@ impl Page {
             dream: RwSignal::new(None),
             evaluations: RwSignal::new(Vec::new()),
             first_pictures_ms: RwSignal::new(None),
+            pretrained: RwSignal::new(None),
+            pretrained_ms: RwSignal::new(None),
         }
     }
 
@@ -121,10 +131,14 @@ impl Page {
                 if self.state.get_untracked() == RunState::Idle {
                     self.preview(&summary);
                 }
+                self.pretrained.set(None);
                 self.data.set(Some(summary));
             }
             Event::State(s) => {
                 self.state.set(s);
+                if s != RunState::Idle {
+                    self.pretrained.set(None);
+                }
                 if s != RunState::Running {
                     self.busy.set(None);
                 }
@@ -135,9 +149,12 @@ impl Page {
                 self.progress.set(Some(p));
             }
             Event::Images(s) => {
-                if self.first_pictures_ms.get_untracked().is_none() {
-                    let now = web_sys::window().and_then(|w| w.performance()).map(|p| p.now());
-                    self.first_pictures_ms.set(now);
+                if self.state.get_untracked() != RunState::Idle {
+                    if self.first_pictures_ms.get_untracked().is_none() {
+                        self.first_pictures_ms.set(since_navigation());
+                    }
+                } else if self.pretrained.with_untracked(Option::is_some) && self.pretrained_ms.get_untracked().is_none() {
+                    self.pretrained_ms.set(since_navigation());
                 }
                 self.snapshot.set(Some(s));
             }
@@ -158,6 +175,10 @@ impl Page {
             Event::ModelLoaded { settings, epoch, dataset } => {
                 self.clear_run();
                 self.busy.set(None);
+                // Blank until the loaded model's own pictures arrive.
+                if let Some(data) = self.data.get_untracked() {
+                    self.preview(&data);
+                }
                 self.notice.set(Some(format!(
                     "Loaded a {} model trained {epoch} epoch{} on {dataset}: Resume continues it.",
                     settings.variant.label(),
@@ -165,6 +186,10 @@ impl Page {
                 )));
                 self.loaded.set(Some(settings));
             }
+            Event::Pretrained { variant, epoch, dataset } => self.pretrained.set(Some(format!(
+                "Pretrained snapshot: {} after {epoch} epochs on {dataset}, trained with this project's CLI — its reconstructions and dreams. Start trains your own model from scratch.",
+                variant.label()
+            ))),
             Event::Dream(view) => self.dream.set(Some(view)),
             Event::Evaluating => self.busy.set(Some("evaluating the model (probes, occlusion, latents)…".into())),
             Event::Evaluated(e) => {
