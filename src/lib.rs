@@ -14,6 +14,8 @@
 //! without it (`data-cargo-no-default-features` in index.html): it only shares the message types,
 //! settings and plain records with the worker, so it does not carry Burn's kernels.
 
+#![forbid(unsafe_code)] // the one `unsafe` of the project is `run_constructors_once!`, expanded in the browser binaries
+
 pub mod data;
 #[cfg(feature = "trainer")]
 pub mod eval;

@@ -142,3 +142,41 @@ fn reference_records_iterations_for_the_pytorch_cross_check() {
     // With N = 0 the zero-filled NREM step moves E, the skipping one does not.
     assert_ne!(data(&zero, "it0.encoder.conv1.weight"), data(&skip, "it0.encoder.conv1.weight"));
 }
+
+/// Killed mid-run (SIGKILL, no chance to clean up), `pad train` leaves a whole checkpoint — they are
+/// written to a temporary file and renamed — and `--resume` finishes the run with every epoch in
+/// the metrics once. A corrupt checkpoint is refused by `--resume` and left as it was.
+#[test]
+fn a_killed_training_resumes_from_its_last_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = out.to_str().unwrap();
+    let args = ["train", "--dataset", "mnist", "--train-limit", "256", "--batch", "32", "--epochs", "6", "--probe-every", "0", "--out", o];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pad")).args(args).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let ck = out.join("checkpoint.padckpt");
+    let started = std::time::Instant::now();
+    while !ck.is_file() {
+        assert!(started.elapsed().as_secs() < 600, "no checkpoint after 10 minutes");
+        assert!(child.try_wait().unwrap().is_none(), "pad train ended early");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(700)); // somewhere in a later epoch, or a write
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let header = pad::train::checkpoint::read_header(&std::fs::read(&ck).unwrap()).expect("a whole checkpoint after the kill");
+    assert!((1..6).contains(&header.epoch), "killed after epoch {}", header.epoch);
+
+    let done = pad(&[&args[..], &["--resume"]].concat());
+    assert!(done.status.success(), "{}", stderr(&done));
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let epochs: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(epochs, ["1", "2", "3", "4", "5", "6"], "every epoch once (no probes: no epoch 0 row)");
+    assert_eq!(pad::train::checkpoint::read_header(&std::fs::read(&ck).unwrap()).unwrap().epoch, 6);
+
+    let corrupt = b"PAD checkpoint, but not really".to_vec();
+    std::fs::write(&ck, &corrupt).unwrap();
+    let o = pad(&[&args[..], &["--resume"]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not a PAD checkpoint"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&ck).unwrap(), corrupt, "the refused file is left as it was");
+}

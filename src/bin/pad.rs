@@ -1,4 +1,5 @@
 //! `pad`: train, evaluate and benchmark PAD natively (see `pad --help`).
+#![forbid(unsafe_code)]
 
 #[cfg(not(target_family = "wasm"))]
 #[path = "../cli/mod.rs"]

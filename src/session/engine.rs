@@ -376,7 +376,10 @@ impl Session {
             Err(e) => {
                 self.active = None;
                 out(Event::State(RunState::Idle));
-                return Err(e);
+                return Err(match e {
+                    Error::Diverged(m) => Error::Diverged(format!("{m}: the run is stopped; lower the learning rate (2e-4 in the paper)")),
+                    e => e,
+                });
             }
         };
         a.done += 1;

@@ -1,7 +1,10 @@
 //! The settings of a run in the page, parsed from the form's text with one message per field that
 //! cannot work (shown next to its control) — checked again by the trainer.
 
-use crate::train::{StepSemantics, TrainConfig, Variant};
+use crate::train::{MAX_LEARNING_RATE, StepSemantics, TrainConfig, Variant};
+
+/// What a learning rate must be (the form's message).
+const LEARNING_RATE: &str = "learning rate must be a number above 0 and at most 10000 (2e-4 in the paper; large rates diverge)";
 use serde::{Deserialize, Serialize};
 
 /// Everything the user chooses for a run.
@@ -91,15 +94,16 @@ impl Form {
     pub fn parse(&self, train_images: Option<usize>) -> Result<Settings, Vec<FieldError>> {
         let mut errors = Vec::new();
         let e = &mut errors;
-        let variant = keep(e, Field::Variant, self.variant.trim().parse::<Variant>().map_err(|e| e.to_string()));
+        let variant =
+            keep(e, Field::Variant, self.variant.trim().parse::<Variant>().map_err(|_| format!("expected one of {}", Variant::names())));
         let epochs = keep(e, Field::Epochs, whole(&self.epochs, "epochs", 1, MAX_EPOCHS));
         let batch = keep(e, Field::BatchSize, whole(&self.batch_size, "batch size", 2, MAX_BATCH));
         let lr = keep(
             e,
             Field::LearningRate,
             match self.learning_rate.trim().parse::<f64>() {
-                Ok(v) if v.is_finite() && v > 0.0 && v <= 1.0 => Ok(v),
-                _ => Err("learning rate must be a number above 0 and at most 1 (e.g. 2e-4)".into()),
+                Ok(v) if v.is_finite() && v > 0.0 && v <= MAX_LEARNING_RATE => Ok(v),
+                _ => Err(LEARNING_RATE.into()),
             },
         );
         let seed = keep(
@@ -130,8 +134,8 @@ impl Settings {
         if !(2..=MAX_BATCH).contains(&self.batch_size) {
             fail(Field::BatchSize, format!("batch size must be from 2 (the KL term needs a batch standard deviation) to {MAX_BATCH}"));
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            fail(Field::LearningRate, "learning rate must be a number above 0 and at most 1 (e.g. 2e-4)".into());
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= MAX_LEARNING_RATE) {
+            fail(Field::LearningRate, LEARNING_RATE.into());
         }
         if self.images_per_epoch < self.batch_size {
             fail(Field::ImagesPerEpoch, format!("images per epoch must be at least one batch ({})", self.batch_size));

@@ -66,15 +66,31 @@ impl fmt::Display for Variant {
     }
 }
 
+impl Variant {
+    /// "pad, no-nrem, …": every variant's name, for messages.
+    pub fn names() -> String {
+        Variant::ALL.map(|v| v.name()).join(", ")
+    }
+}
+
 impl FromStr for Variant {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         Variant::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| {
-            let names: Vec<_> = Variant::ALL.iter().map(|v| v.name()).collect();
-            Error::Config(format!("unknown variant '{s}': expected one of {}", names.join(", ")))
+            // Quoted back at most 40 characters long (the value may come from a URL).
+            let mut quoted: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+            if s.chars().count() > 40 {
+                quoted.push('…');
+            }
+            Error::Config(format!("unknown variant '{quoted}': expected one of {}", Variant::names()))
         })
     }
 }
+
+/// Largest learning rate accepted. Far above any useful value (the paper's is 2e-4): large rates
+/// are allowed so that divergence can be watched, and a run whose losses turn NaN or infinite stops
+/// with a message (its last autosave stays).
+pub const MAX_LEARNING_RATE: f64 = 1e4;
 
 /// W, N, R of the official code (`--W --N --R`) plus the condition-specific inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,8 +135,8 @@ impl TrainConfig {
                 self.batch_size
             )));
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return Err(Error::Config(format!("learning rate must be a number in (0, 1], got {}", self.learning_rate)));
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= MAX_LEARNING_RATE) {
+            return Err(Error::Config(format!("learning rate must be a number in (0, {MAX_LEARNING_RATE}], got {}", self.learning_rate)));
         }
         if !(1..=4096).contains(&self.latent) {
             return Err(Error::Config(format!("latent size must be between 1 and 4096, got {}", self.latent)));

@@ -13,7 +13,7 @@ mod run;
 #[cfg(feature = "trainer")]
 mod trainer;
 
-pub use config::{PhaseWeights, StepSemantics, TrainConfig, Variant};
+pub use config::{MAX_LEARNING_RATE, PhaseWeights, StepSemantics, TrainConfig, Variant};
 pub use metrics::{EpochRecord, Losses};
 #[cfg(feature = "trainer")]
 pub use optimizer::PhaseOptimizer;

@@ -33,6 +33,8 @@ export async function serve(dir = DIST) {
   return { url, requests, close: () => new Promise((ok) => server.close(ok)) };
 }
 
+export const VIEWPORT = { width: 1360, height: 1100 };
+
 /** Headless Chromium with SwiftShader WebGPU and no background throttling. */
 export async function browser() {
   return chromium.launch({
@@ -46,9 +48,12 @@ export async function browser() {
   });
 }
 
-/** A page that records long main-thread tasks, console errors and uncaught exceptions. */
-export async function open(b, url) {
-  const page = await b.newPage({ viewport: { width: 1360, height: 1100 } });
+/** A page (of a browser or of a context) that records long main-thread tasks, console errors and
+ * uncaught exceptions; `setup`
+ * (optional) prepares the page before it loads (routes, init scripts). */
+export async function open(b, url, setup = async () => {}) {
+  // A browser makes a page in a context of its own; a context (several tabs) keeps its viewport.
+  const page = 'newContext' in b ? await b.newPage({ viewport: VIEWPORT }) : await b.newPage();
   const log = [];
   page.on('console', (m) => { if (m.type() === 'error') log.push(m.text()); });
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
@@ -57,6 +62,7 @@ export async function open(b, url) {
     new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push({ start: e.startTime, ms: e.duration })))
       .observe({ type: 'longtask', buffered: true });
   });
+  await setup(page);
   await page.goto(url);
   return { page, log };
 }
