@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OUT, browser, drawn, open, serve, setField, text, waitState } from './harness.mjs';
+import { OUT, browser, drawn, open, ready, serve, setField, shortRun, text, waitState } from './harness.mjs';
 
 let server, chrome;
 before(async () => {
@@ -20,9 +20,6 @@ after(async () => {
   await server?.close();
 });
 
-const ready = (page) => page.waitForFunction(
-  () => /Running on/.test(document.getElementById('device-info')?.textContent) && /MNIST/.test(document.getElementById('data-summary')?.textContent),
-  null, { timeout: 120_000, polling: 250 });
 
 /** A canvas's pixels, to compare pictures exactly. */
 const pixels = (page, id) => page.evaluate((id) => {
@@ -81,10 +78,7 @@ test('the pretrained snapshot: dreams at once, explorer and evaluation on it, St
   assert.equal(await page.isDisabled('#evaluate'), false);
   await page.locator('.phases').screenshot({ path: join(OUT, 'pretrained.png') });
   // Start trains a model of its own, from scratch.
-  await setField(page, 'epochs', 1);
-  await setField(page, 'batch', 8);
-  await setField(page, 'images', 16);
-  await page.uncheck('#probe');
+  await shortRun(page, { epochs: 1, images: 16 });
   await page.click('#start');
   await waitState(page, ['finished'], 120_000);
   assert.match(await text(page, '#epoch-label'), /epoch 1 \/ 1/);
@@ -126,10 +120,7 @@ test('a share link reproduces the settings; the embed code is an iframe', { time
 test('save, reload, load: identical reconstructions, training continues; corrupt files refused; dream explorer', { timeout: 600_000 }, async () => {
   const { page, log } = await open(chrome, `${server.url}?device=cpu`);
   await ready(page);
-  await setField(page, 'epochs', 1);
-  await setField(page, 'batch', 8);
-  await setField(page, 'images', 64);
-  await page.uncheck('#probe');
+  await shortRun(page, { epochs: 1, images: 64 });
   await page.click('#start');
   await waitState(page, ['finished'], 120_000);
   // The finished model on the first 64 training images.

@@ -2,32 +2,11 @@
 // from an extreme learning rate, IndexedDB unavailable or full, the tab hidden and shown again,
 // and a reload during training. Each time: a clear message, training stops or goes on, the last
 // autosave is offered, at most one epoch is lost, and the page stays usable.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, drawn, open, serve, setField, text, waitState } from './harness.mjs';
+import { drawn, open, ready, setField, shortRun, text, useBrowser, waitState } from './harness.mjs';
 
-let server, chrome;
-before(async () => {
-  server = await serve();
-  chrome = await browser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.close();
-});
-
-const ready = (page) => page.waitForFunction(
-  () => /Running on/.test(document.getElementById('device-info')?.textContent) && /MNIST/.test(document.getElementById('data-summary')?.textContent),
-  null, { timeout: 120_000, polling: 250 });
-
-/** A short run: `epochs` epochs of `images` images in batches of 8, probes off. */
-async function settings(page, { epochs, images, lr = '2e-4' }) {
-  await setField(page, 'epochs', epochs);
-  await setField(page, 'batch', 8);
-  await setField(page, 'images', images);
-  await setField(page, 'lr', lr);
-  await page.uncheck('#probe');
-}
+const env = useBrowser();
 
 const autosavedAfter = (page, epoch, timeout = 120_000) => page.waitForFunction(
   (e) => new RegExp(`after epoch ${e}\\b`).test(document.getElementById('autosave-status').textContent), epoch, { timeout, polling: 100 });
@@ -42,9 +21,9 @@ test('the WebGPU device destroyed mid-training: message, trainer restarted, auto
 GPUAdapter.prototype.requestDevice = async function (...a) { const d = await requestDevice.apply(this, a); (self.__padDevices ??= []).push(d); return d; };\n`;
     await route.fulfill({ body: prelude + original, contentType: 'text/javascript' });
   });
-  const { page, log } = await open(chrome, `${server.url}?device=webgpu&pretrained=0`, capture);
+  const { page, log } = await open(env.chrome, `${env.server.url}?device=webgpu&pretrained=0`, capture);
   await ready(page);
-  await settings(page, { epochs: 2, images: 16 });
+  await shortRun(page, { epochs: 2, images: 16 });
   await page.click('#start');
   await autosavedAfter(page, 1, 600_000);
   const destroyed = await Promise.all(page.workers().map((w) => w.evaluate(() => (self.__padDevices ?? []).map((d) => d.destroy()).length)));
@@ -65,14 +44,14 @@ GPUAdapter.prototype.requestDevice = async function (...a) { const d = await req
 });
 
 test('NaN losses from an extreme learning rate: the run stops with a message, the autosave stays', { timeout: 300_000 }, async () => {
-  const { page, log } = await open(chrome, `${server.url}?device=cpu&pretrained=0`);
+  const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`);
   await ready(page);
-  await settings(page, { epochs: 1, images: 16 });
+  await shortRun(page, { epochs: 1, images: 16 });
   await page.click('#start');
   await waitState(page, ['finished'], 120_000);
   await autosavedAfter(page, 1, 30_000);
   await page.click('#reset');
-  await settings(page, { epochs: 1, images: 16, lr: '1000' });
+  await shortRun(page, { epochs: 1, images: 16, lr: '1000' });
   await page.click('#start');
   await page.waitForFunction(() => /diverged/.test(document.getElementById('run-error').textContent), null, { timeout: 120_000 });
   assert.match(await text(page, '#run-error'), /training diverged at epoch 1, iteration 1: a loss is NaN or infinite/);
@@ -95,9 +74,9 @@ for (const [name, script, message] of [
   }, /autosave: cannot write the autosave .*quota.*; training goes on/],
 ]) {
   test(`IndexedDB ${name}: a message, training goes on, the autosave is still offered in this page`, { timeout: 300_000 }, async () => {
-    const { page, log } = await open(chrome, `${server.url}?device=cpu&pretrained=0`, (p) => p.addInitScript(script));
+    const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`, (p) => p.addInitScript(script));
     await ready(page);
-    await settings(page, { epochs: 2, images: 16 });
+    await shortRun(page, { epochs: 2, images: 16 });
     await page.click('#start');
     await waitState(page, ['finished'], 120_000);
     assert.match(await text(page, '#model-error'), message);
@@ -111,9 +90,9 @@ for (const [name, script, message] of [
 }
 
 test('the tab hidden and frozen, then shown again: training goes on, the page catches up', { timeout: 300_000 }, async () => {
-  const { page, log } = await open(chrome, `${server.url}?device=cpu&pretrained=0`);
+  const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`);
   await ready(page);
-  await settings(page, { epochs: 3, images: 64 });
+  await shortRun(page, { epochs: 3, images: 64 });
   await page.click('#start');
   await waitState(page, ['running'], 30_000);
   // Hidden (the visibilitychange a background tab gets), then frozen as browsers freeze background
@@ -144,9 +123,9 @@ test('the tab hidden and frozen, then shown again: training goes on, the page ca
 });
 
 test('a reload during training offers the last autosave: at most one epoch lost', { timeout: 300_000 }, async () => {
-  const { page, log } = await open(chrome, `${server.url}?device=cpu&pretrained=0`);
+  const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`);
   await ready(page);
-  await settings(page, { epochs: 4, images: 64 });
+  await shortRun(page, { epochs: 4, images: 64 });
   await page.click('#start');
   await autosavedAfter(page, 1);
   await page.waitForFunction(() => /epoch 2 \//.test(document.getElementById('epoch-label').textContent), null, { timeout: 60_000, polling: 50 });

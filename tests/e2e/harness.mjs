@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -113,4 +114,32 @@ export async function progressDone(page) {
     const i = document.getElementById('iteration-label').innerText.match(/iteration (\d+) \/ (\d+)/);
     return e && i ? (Number(e[1]) - 1) * Number(i[2]) + Number(i[1]) : 0;
   });
+}
+
+/** A test file's server and browser, started before its tests and closed after them. */
+export function useBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await serve();
+    env.chrome = await browser();
+  });
+  after(async () => {
+    await env.chrome?.close();
+    await env.server?.close();
+  });
+  return env;
+}
+
+/** Wait until the trainer runs and the bundled MNIST is loaded. */
+export const ready = (page) => page.waitForFunction(
+  () => /Running on/.test(document.getElementById('device-info')?.textContent) && /MNIST/.test(document.getElementById('data-summary')?.textContent),
+  null, { timeout: 120_000, polling: 250 });
+
+/** Settings for a short run: `epochs` epochs of `images` images in batches of `batch`, probes off. */
+export async function shortRun(page, { epochs, images, batch = 8, lr = '2e-4' }) {
+  await setField(page, 'epochs', epochs);
+  await setField(page, 'batch', batch);
+  await setField(page, 'images', images);
+  await setField(page, 'lr', lr);
+  await page.uncheck('#probe');
 }

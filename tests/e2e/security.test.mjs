@@ -1,19 +1,11 @@
 // The page as a static site that keeps to itself: its Content-Security-Policy allows only its own
 // origin (plus 'wasm-unsafe-eval'), nothing breaks under it, and while loading, reading a user's
 // files and training it asks nothing of any other origin — uploaded files never leave the browser.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, open, serve, setField, waitState } from './harness.mjs';
+import { open, shortRun, useBrowser, waitState } from './harness.mjs';
 
-let server, chrome;
-before(async () => {
-  server = await serve();
-  chrome = await browser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** Two IDX files (MNIST layout) of 64 8×8 images, made here. */
 function idxPair() {
@@ -36,7 +28,7 @@ test('a strict CSP, no request to another origin, uploads stay in the browser', 
       document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
     });
   };
-  const { page, log } = await open(chrome, `${server.url}?device=cpu`, record);
+  const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu`, record);
   // The policy is in the served page.
   const policy = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.content);
   assert.match(policy, /default-src 'self'/);
@@ -48,15 +40,12 @@ test('a strict CSP, no request to another origin, uploads stay in the browser', 
   const files = idxPair();
   await page.setInputFiles('#files', files);
   await page.waitForFunction(() => /64 training/.test(document.getElementById('data-summary').textContent), null, { timeout: 30_000 });
-  await setField(page, 'epochs', 1);
-  await setField(page, 'batch', 8);
-  await setField(page, 'images', 64);
-  await page.uncheck('#probe');
+  await shortRun(page, { epochs: 1, images: 64 });
   await page.click('#start');
   await waitState(page, ['finished'], 120_000);
 
   assert.deepEqual(await page.evaluate(() => window.__violations), [], 'nothing the page does is blocked by its policy');
-  const origin = new URL(server.url).origin;
+  const origin = new URL(env.server.url).origin;
   assert.ok(requests.length > 5, `requests seen: ${requests.length}`);
   const elsewhere = requests.filter((r) => !r.url.startsWith(`${origin}/`) && !r.url.startsWith('blob:') && !r.url.startsWith('data:'));
   assert.deepEqual(elsewhere.map((r) => r.url), [], 'no request to another origin');
