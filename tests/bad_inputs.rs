@@ -104,9 +104,9 @@ fn cases() -> Vec<Case> {
             message: "train-images-idx3-ubyte: truncated: header declares 128 data bytes but the file holds 44",
         },
         Case {
-            name: "IDX wrong magic (float elements)",
+            name: "IDX of floats (element type 0x0d)",
             input: pair(idx_typed(0x0d, &[2, 8, 8], &[0; 512]), labels.clone()),
-            message: "train-images-idx3-ubyte: not a recognised dataset file; expected a CIFAR-10 binary batch (.bin), an SVHN *_32x32.mat file, IDX files (MNIST layout) or a PAD bundle (.padb)",
+            message: "train-images-idx3-ubyte: IDX element type 0x0d is not supported (expected unsigned bytes, 0x08)",
         },
         Case {
             name: "IDX wrong dimensions (2-D images)",

@@ -542,4 +542,17 @@ fn the_pretrained_snapshot_shows_dreams_while_idle_and_start_trains_afresh() {
     let progress: Vec<_> =
         events.iter().filter_map(|e| if let Event::Progress(p) = e { Some((p.epoch, p.epochs)) } else { None }).collect();
     assert_eq!(progress[0], (1, 1));
+    // On other data (the page switched datasets while the snapshot downloaded) it is not shown.
+    let fashion = NamedFile::new("fashion.padb", std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/data/fashion.padb")).unwrap());
+    let events = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu },
+            Command::LoadData { files: vec![fashion] },
+            Command::Pretrained { file: shipped_snapshot() },
+            Command::Start { settings: Settings { probe: false, ..tiny(1) }, paused: false },
+        ],
+        |_| vec![],
+    );
+    assert!(!events.iter().any(|e| matches!(e, Event::Pretrained { .. })), "not shown on Fashion-MNIST");
+    assert!(model_errors(&events).is_empty());
 }

@@ -83,7 +83,9 @@ fn recognise(file: &NamedFile) -> Result<Content, Error> {
     if b.starts_with(b"MATLAB") {
         return Ok(Content::Svhn);
     }
-    let idx_magic = super::is_gzip(b) || (b.len() >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0x08);
+    // IDX: two zero bytes, an element type, 1 to 4 dimensions (any element type, so that an IDX file
+    // of floats gets the IDX reader's own message).
+    let idx_magic = super::is_gzip(b) || (b.len() >= 4 && b[0] == 0 && b[1] == 0 && (1..=4).contains(&b[3]));
     if idx_magic {
         match idx::parse(&file.name, b) {
             Ok(a) => return Ok(Content::Idx(a)),

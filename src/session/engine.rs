@@ -216,12 +216,16 @@ impl Session {
         Ok((trainer, header, data))
     }
 
-    /// Show a pretrained snapshot while no run exists (the state stays idle).
+    /// Show a pretrained snapshot while no run exists (the state stays idle), and only on the data
+    /// it was trained on (the page may have switched datasets while it downloaded).
     async fn show_pretrained(&mut self, file: &NamedFile, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
         if self.active.is_some() {
             return Ok(());
         }
         let (trainer, header, data) = self.open_model(file)?;
+        if header.dataset != data.name {
+            return Ok(());
+        }
         let data = shown_data(data, data.train.len());
         out(Event::Pretrained { variant: header.config.variant, epoch: header.epoch, dataset: header.dataset });
         out(Event::Images(model_pictures(&trainer, &data).await?));
