@@ -9,7 +9,8 @@ import { join } from 'node:path';
 const file = join(process.env.TRUNK_STAGING_DIR ?? 'dist', 'index.html');
 let html = readFileSync(file, 'utf8');
 const hashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)]
-  .map((m) => `'sha256-${createHash('sha256').update(m[1], 'utf8').digest('base64')}'`);
+    // Browsers hash the script's text with line breaks normalised to LF.
+  .map((m) => `'sha256-${createHash('sha256').update(m[1].replace(/\r\n?/g, '\n'), 'utf8').digest('base64')}'`);
 const policy = [
   "default-src 'self'",
   `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(' ')}`.trim(),

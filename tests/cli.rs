@@ -89,6 +89,7 @@ fn bad_input_gives_a_clear_error() {
         (vec!["--batch", "1"], "at least 2"),
         (vec!["--train-limit", "10"], "fewer than one batch"),
         (vec!["--lr", "NaN"], "learning rate"),
+        (vec!["--lr", "1000"], "a loss is NaN or infinite; the last checkpoint in"),
         (vec!["--variant", "dreamless"], "unknown variant"),
         (vec!["--dataset", "cifar10:/nonexistent"], "/nonexistent"),
         (vec!["--dataset", "svhn"], "needs a path"),
@@ -151,27 +152,37 @@ fn a_killed_training_resumes_from_its_last_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let o = out.to_str().unwrap();
-    let args = ["train", "--dataset", "mnist", "--train-limit", "256", "--batch", "32", "--epochs", "6", "--probe-every", "0", "--out", o];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pad")).args(args).stderr(std::process::Stdio::null()).spawn().unwrap();
+    const EPOCHS: usize = 30;
+    let epochs = EPOCHS.to_string();
+    let args =
+        ["train", "--dataset", "mnist", "--train-limit", "64", "--batch", "32", "--epochs", &epochs, "--probe-every", "0", "--out", o];
+    /// Kills the child on every path, a failed assertion included.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Killed(Command::new(env!("CARGO_BIN_EXE_pad")).args(args).stderr(std::process::Stdio::null()).spawn().unwrap());
     let ck = out.join("checkpoint.padckpt");
     let started = std::time::Instant::now();
     while !ck.is_file() {
         assert!(started.elapsed().as_secs() < 600, "no checkpoint after 10 minutes");
-        assert!(child.try_wait().unwrap().is_none(), "pad train ended early");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(child.0.try_wait().unwrap().is_none(), "pad train ended early");
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    std::thread::sleep(std::time::Duration::from_millis(700)); // somewhere in a later epoch, or a write
-    child.kill().unwrap();
-    child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300)); // somewhere in a later epoch, or a write
+    drop(child);
     let header = pad::train::checkpoint::read_header(&std::fs::read(&ck).unwrap()).expect("a whole checkpoint after the kill");
-    assert!((1..6).contains(&header.epoch), "killed after epoch {}", header.epoch);
+    assert!((1..EPOCHS).contains(&header.epoch), "killed after epoch {}", header.epoch);
 
     let done = pad(&[&args[..], &["--resume"]].concat());
     assert!(done.status.success(), "{}", stderr(&done));
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
-    let epochs: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
-    assert_eq!(epochs, ["1", "2", "3", "4", "5", "6"], "every epoch once (no probes: no epoch 0 row)");
-    assert_eq!(pad::train::checkpoint::read_header(&std::fs::read(&ck).unwrap()).unwrap().epoch, 6);
+    let rows: Vec<usize> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(rows, (1..=EPOCHS).collect::<Vec<_>>(), "every epoch once (no probes: no epoch 0 row)");
+    assert_eq!(pad::train::checkpoint::read_header(&std::fs::read(&ck).unwrap()).unwrap().epoch, EPOCHS);
 
     let corrupt = b"PAD checkpoint, but not really".to_vec();
     std::fs::write(&ck, &corrupt).unwrap();

@@ -555,4 +555,15 @@ fn the_pretrained_snapshot_shows_dreams_while_idle_and_start_trains_afresh() {
     );
     assert!(!events.iter().any(|e| matches!(e, Event::Pretrained { .. })), "not shown on Fashion-MNIST");
     assert!(model_errors(&events).is_empty());
+    // Nor, silently, on RGB data (no channel-mismatch error for a file the user never asked for).
+    let events = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu },
+            Command::LoadData { files: vec![NamedFile::new("data_batch_1.bin", cifar_records(&[1, 2, 3, 4, 5, 6, 7, 8]))] },
+            Command::Pretrained { file: shipped_snapshot() },
+            Command::Start { settings: Settings { probe: false, images_per_epoch: 8, ..tiny(1) }, paused: false },
+        ],
+        |_| vec![],
+    );
+    assert!(!events.iter().any(|e| matches!(e, Event::Pretrained { .. })) && model_errors(&events).is_empty(), "{events:?}");
 }

@@ -219,16 +219,16 @@ impl Session {
     /// Show a pretrained snapshot while no run exists (the state stays idle), and only on the data
     /// it was trained on (the page may have switched datasets while it downloaded).
     async fn show_pretrained(&mut self, file: &NamedFile, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
-        if self.active.is_some() {
-            return Ok(());
+        let fits =
+            |data: &Dataset| checkpoint::read_header(&file.bytes).is_ok_and(|h| h.dataset == data.name && h.channels == data.channels());
+        if self.active.is_some() || !self.data.as_ref().is_some_and(fits) {
+            return Ok(()); // a run exists, or other data arrived while the snapshot downloaded
         }
         let (trainer, header, data) = self.open_model(file)?;
-        if header.dataset != data.name {
-            return Ok(());
-        }
         let data = shown_data(data, data.train.len());
+        let pictures = model_pictures(&trainer, &data).await?;
         out(Event::Pretrained { variant: header.config.variant, epoch: header.epoch, dataset: header.dataset });
-        out(Event::Images(model_pictures(&trainer, &data).await?));
+        out(Event::Images(pictures));
         self.pretrained = Some(Pretrained { trainer, data });
         Ok(())
     }

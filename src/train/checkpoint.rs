@@ -230,6 +230,20 @@ fn open(bytes: &[u8]) -> Result<(Reader, CheckpointHeader), Error> {
     Ok((reader, header))
 }
 
+/// The stored tensors, refusing a container whose tensors claim more bytes than the file holds
+/// (entries may point at the same bytes: a 12 MB file could otherwise ask for terabytes).
+fn tensors(reader: Reader, file_len: usize) -> Result<Vec<burn_pack::Tensor>, Error> {
+    let tensors = reader.into_tensors().map_err(|e| Error::Checkpoint(format!("corrupt tensor data ({e})")))?;
+    let claimed = tensors.iter().try_fold(0usize, |sum, t| {
+        let n = t.shape.iter().try_fold(t.dtype.size(), |n: usize, &d| n.checked_mul(d))?;
+        sum.checked_add(n)
+    });
+    if claimed.is_none_or(|n| n > file_len) {
+        return Err(Error::Checkpoint("corrupt: its tensors claim more bytes than the file holds".into()));
+    }
+    Ok(tensors)
+}
+
 /// A stored tensor's values as f32 (stored as f32 or f16), checked against its shape and for
 /// NaN / infinity.
 fn values(t: &burn_pack::Tensor) -> Result<(Vec<usize>, Vec<f32>), Error> {
@@ -256,14 +270,14 @@ fn values(t: &burn_pack::Tensor) -> Result<(Vec<usize>, Vec<f32>), Error> {
 }
 
 /// The weights of a checkpoint alone, in half precision, with its header (settings, epoch,
-/// metrics): the page's pretrained snapshot, half the size of the f32 weights and a quarter of a
+/// metrics): the page's pretrained snapshot, half the size of the f32 weights and a sixth of a
 /// full checkpoint. Loading it gives the same model up to f16 rounding (relative 2⁻¹¹); training
 /// it further starts a fresh Adam state.
 pub fn weights_only_half(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     let (reader, header) = open(bytes)?;
     let json = serde_json::to_string(&header).map_err(|e| Error::Checkpoint(e.to_string()))?;
-    let mut tensors = Vec::new();
-    for t in reader.into_tensors().map_err(|e| Error::Checkpoint(format!("corrupt tensor data ({e})")))? {
+    let mut out = Vec::new();
+    for t in tensors(reader, bytes.len())? {
         if !(t.name.starts_with("encoder.") || t.name.starts_with("generator.")) {
             continue;
         }
@@ -272,9 +286,9 @@ pub fn weights_only_half(bytes: &[u8]) -> Result<Vec<u8>, Error> {
             return Err(Error::Checkpoint(format!("tensor '{}' holds values beyond f16's range", t.name)));
         }
         let raw: Vec<u8> = v.iter().flat_map(|x| half::f16::from_f32(*x).to_le_bytes()).collect();
-        tensors.push(burn_pack::Tensor::new(t.name.clone(), DType::F16, shape, None, Bytes::from_bytes_vec(raw)));
+        out.push(burn_pack::Tensor::new(t.name.clone(), DType::F16, shape, None, Bytes::from_bytes_vec(raw)));
     }
-    let w = Writer::new(tensors).with_metadata(META_KEY, &json);
+    let w = Writer::new(out).with_metadata(META_KEY, &json);
     Ok(w.into_bytes().map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))?.to_vec())
 }
 
@@ -283,10 +297,11 @@ pub fn weights_only_half(bytes: &[u8]) -> Result<Vec<u8>, Error> {
 pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointHeader), Error> {
     let (reader, header) = open(bytes)?;
     let scalars = reader.scalars().clone();
-    let mut tensors = HashMap::new();
-    for t in reader.into_tensors().map_err(|e| Error::Checkpoint(format!("corrupt tensor data ({e})")))? {
-        tensors.insert(t.name.clone(), values(&t)?);
+    let mut stored = HashMap::new();
+    for t in tensors(reader, bytes.len())? {
+        stored.insert(t.name.clone(), values(&t)?);
     }
+    let tensors = stored;
     let mut trainer = Trainer::new(header.config.clone(), header.channels, device)?;
     trainer.encoder = load_into("encoder", trainer.encoder.clone(), &tensors)?;
     trainer.generator = load_into("generator", trainer.generator.clone(), &tensors)?;

@@ -63,7 +63,8 @@ test('embed mode from URL parameters, with invalid ones noted', { timeout: 300_0
 
 test('the pretrained snapshot: dreams at once, explorer and evaluation on it, Start trains afresh', { timeout: 300_000 }, async () => {
   const { page, log } = await open(chrome, `${server.url}?device=cpu`);
-  await page.waitForFunction(() => document.getElementById('app').dataset.pretrainedMs, null, { timeout: 60_000, polling: 50 });
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('app').dataset.pretrainedMs, null, { timeout: 120_000, polling: 50 });
   const ms = Number(await page.evaluate(() => document.getElementById('app').dataset.pretrainedMs));
   console.log(`pretrained pictures ${ms} ms after navigation (CPU backend, headless Chromium)`);
   assert.match(await text(page, '#pretrained-note'), /^Pretrained snapshot: PAD after 10 epochs on MNIST/);

@@ -3,7 +3,7 @@
 // files and training it asks nothing of any other origin — uploaded files never leave the browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, shortRun, useBrowser, waitState } from './harness.mjs';
+import { open, ready, shortRun, useBrowser, waitState } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -34,7 +34,8 @@ test('a strict CSP, no request to another origin, uploads stay in the browser', 
   assert.match(policy, /default-src 'self'/);
   assert.match(policy, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/=]+'/);
   assert.match(policy, /connect-src 'self'/);
-  await page.waitForFunction(() => document.getElementById('app').dataset.pretrainedMs, null, { timeout: 60_000 });
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('app').dataset.pretrainedMs, null, { timeout: 120_000 });
 
   // The user's own files, read and trained on.
   const files = idxPair();
@@ -57,6 +58,6 @@ test('a strict CSP, no request to another origin, uploads stay in the browser', 
   // The policy holds: a script asking another origin is refused.
   const outcome = await page.evaluate(() => fetch('https://example.org/pad').then(() => 'sent', () => 'blocked'));
   assert.equal(outcome, 'blocked');
-  assert.ok((await page.evaluate(() => window.__violations)).some((v) => /connect-src https:\/\/example\.org/.test(v)));
+  await page.waitForFunction(() => window.__violations.some((v) => /connect-src https:\/\/example\.org/.test(v)), null, { timeout: 10_000 });
   assert.deepEqual(log.filter((l) => !/favicon|example\.org|Content Security Policy/.test(l)), []);
 });

@@ -246,7 +246,7 @@ pub fn App() -> impl IntoView {
                 let client = client.clone();
                 leptos::task::spawn_local(async move {
                     match super::files::fetch(url).await {
-                        Ok(bytes) if page.state.get_untracked() == RunState::Idle => {
+                        Ok(bytes) if page.state.get_untracked() == RunState::Idle && choice.get_untracked() == DataChoice::Mnist => {
                             client.send(&Command::Pretrained { file: crate::data::upload::NamedFile::new(name, bytes) })
                         }
                         Ok(_) => {}

@@ -103,6 +103,7 @@ impl Page {
         self.model_error.set(None);
         self.notice.set(None);
         self.dream.set(None);
+        self.pretrained.set(None);
     }
 
     /// The pictures of a dataset before training: its first images as the input grid.
@@ -213,6 +214,7 @@ impl Page {
     /// The trainer died (a panic in the worker, a lost GPU): say so; the caller restarts it.
     pub fn crashed(&self, message: &str) {
         self.state.set(RunState::Idle);
+        self.pretrained.set(None); // the snapshot was in the dead worker
         self.busy.set(Some("restarting the trainer…".into()));
         let resume = match self.autosave.get_untracked() {
             Some(s) => format!(" The last autosave (epoch {}) can be resumed: Model → Resume autosave.", s.epoch),
