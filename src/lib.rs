@@ -55,3 +55,16 @@ impl Error {
         Error::Io { context: context.into(), source }
     }
 }
+
+/// Longest outside value quoted back in a message.
+const QUOTE: usize = 40;
+
+/// A value from outside (a URL, a command line) as a message quotes it: control characters
+/// dropped, at most [`QUOTE`] characters, an ellipsis where it was cut.
+pub(crate) fn quote(v: &str) -> String {
+    let mut s: String = v.chars().filter(|c| !c.is_control()).take(QUOTE).collect();
+    if v.chars().count() > QUOTE {
+        s.push('…');
+    }
+    s
+}

@@ -196,35 +196,42 @@ impl Session {
         Ok(())
     }
 
+    /// A checkpoint file's header, if it fits the loaded data (its channels); errors name the file.
+    fn fitting_header(&self, file: &NamedFile) -> Result<(checkpoint::CheckpointHeader, &Dataset), Error> {
+        let data = self.data.as_ref().ok_or_else(|| Error::Config("load the data to continue on first".into()))?;
+        let header = checkpoint::read_header(&file.bytes).map_err(|e| named(file, e))?;
+        if header.channels != data.channels() {
+            return Err(named(
+                file,
+                Error::Checkpoint(format!(
+                    "the model was trained on {}-channel images ({}), the loaded data ({}) has {} channel{}",
+                    header.channels,
+                    header.dataset,
+                    data.name,
+                    data.channels(),
+                    if data.channels() == 1 { "" } else { "s" }
+                )),
+            ));
+        }
+        Ok((header, data))
+    }
+
     /// A checkpoint file's model, for the loaded data: checked in full (format, version, every
     /// tensor, the data's channels) before anything changes; errors name the file.
     fn open_model(&self, file: &NamedFile) -> Result<(Trainer, checkpoint::CheckpointHeader, &Dataset), Error> {
-        let named = |e: Error| Error::Checkpoint(format!("{}: {}", file.name, e.to_string().trim_start_matches("checkpoint: ")));
-        let data = self.data.as_ref().ok_or_else(|| Error::Config("load the data to continue on first".into()))?;
-        let header = checkpoint::read_header(&file.bytes).map_err(named)?;
-        if header.channels != data.channels() {
-            return Err(named(Error::Checkpoint(format!(
-                "the model was trained on {}-channel images ({}), the loaded data ({}) has {} channel{}",
-                header.channels,
-                header.dataset,
-                data.name,
-                data.channels(),
-                if data.channels() == 1 { "" } else { "s" }
-            ))));
-        }
-        let (trainer, header) = checkpoint::from_bytes(&file.bytes, &self.device).map_err(named)?;
+        let (_, data) = self.fitting_header(file)?;
+        let (trainer, header) = checkpoint::from_bytes(&file.bytes, &self.device).map_err(|e| named(file, e))?;
         Ok((trainer, header, data))
     }
 
     /// Show a pretrained snapshot while no run exists (the state stays idle), and only on the data
     /// it was trained on (the page may have switched datasets while it downloaded).
     async fn show_pretrained(&mut self, file: &NamedFile, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
-        let fits =
-            |data: &Dataset| checkpoint::read_header(&file.bytes).is_ok_and(|h| h.dataset == data.name && h.channels == data.channels());
-        if self.active.is_some() || !self.data.as_ref().is_some_and(fits) {
-            return Ok(()); // a run exists, or other data arrived while the snapshot downloaded
-        }
-        let (trainer, header, data) = self.open_model(file)?;
+        let data = match self.fitting_header(file) {
+            Ok((header, data)) if self.active.is_none() && header.dataset == data.name => data,
+            _ => return Ok(()), // a run exists, or other data arrived while the snapshot downloaded
+        };
+        let (trainer, header) = checkpoint::from_bytes(&file.bytes, &self.device).map_err(|e| named(file, e))?;
         let data = shown_data(data, data.train.len());
         let pictures = model_pictures(&trainer, &data).await?;
         out(Event::Pretrained { variant: header.config.variant, epoch: header.epoch, dataset: header.dataset });
@@ -421,6 +428,11 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// A checkpoint error, naming the file it came from.
+fn named(file: &NamedFile, e: Error) -> Error {
+    Error::Checkpoint(format!("{}: {}", file.name, e.to_string().trim_start_matches("checkpoint: ")))
 }
 
 /// The probes need a test split and at least one probe batch of training latents.

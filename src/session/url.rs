@@ -7,6 +7,7 @@
 
 use super::protocol::DeviceChoice;
 use super::settings::{Field, Form, Settings};
+use crate::quote;
 
 /// A bundled dataset a URL can name (your own files cannot travel in a link).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,18 +81,8 @@ impl Default for PageParams {
     }
 }
 
-/// Longest value quoted back in a note.
-const QUOTE: usize = 40;
 /// Longest query read; the rest is ignored (with a note).
 pub const MAX_QUERY: usize = 2048;
-
-fn quote(v: &str) -> String {
-    let mut s: String = v.chars().filter(|c| !c.is_control()).take(QUOTE).collect();
-    if v.chars().count() > QUOTE {
-        s.push('…');
-    }
-    s
-}
 
 fn flag(value: &str) -> Option<bool> {
     match value {

@@ -77,12 +77,8 @@ impl FromStr for Variant {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         Variant::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| {
-            // Quoted back at most 40 characters long (the value may come from a URL).
-            let mut quoted: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
-            if s.chars().count() > 40 {
-                quoted.push('…');
-            }
-            Error::Config(format!("unknown variant '{quoted}': expected one of {}", Variant::names()))
+            // The value may come from a URL: quoted back short.
+            Error::Config(format!("unknown variant '{}': expected one of {}", crate::quote(s), Variant::names()))
         })
     }
 }

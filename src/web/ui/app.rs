@@ -223,8 +223,7 @@ pub fn App() -> impl IntoView {
     if params.autostart {
         let (client, started) = (client.clone(), RwSignal::new(false));
         Effect::new(move |_| {
-            let ready = page.device.with(Option::is_some) && page.data.with(Option::is_some);
-            if ready && !started.get_untracked() && page.state.get_untracked() == RunState::Idle {
+            if page.ready() && !started.get_untracked() && page.state.get_untracked() == RunState::Idle {
                 started.set(true);
                 match form.with_untracked(|f| f.parse(page.data.with_untracked(|d| d.as_ref().map(|d| d.train)))) {
                     Ok(settings) => client.send(&Command::Start { settings, paused: false }),
@@ -239,7 +238,7 @@ pub fn App() -> impl IntoView {
     if params.pretrained && !params.autostart {
         let (client, asked) = (client.clone(), RwSignal::new(false));
         Effect::new(move |_| {
-            let ready = page.device.with(|d| d.as_ref().is_some_and(|d| !d.software)) && page.data.with(Option::is_some);
+            let ready = page.ready() && page.device.with(|d| d.as_ref().is_some_and(|d| !d.software));
             let snapshot = pretrained(choice.get_untracked());
             if let (true, false, RunState::Idle, Some((url, name))) = (ready, asked.get_untracked(), page.state.get_untracked(), snapshot) {
                 asked.set(true);

@@ -219,7 +219,7 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
     };
     let (pause, resume, step, reset) = (cmd(Command::Pause), cmd(Command::Resume), cmd(Command::Step), cmd(Command::Reset));
     let state = move || page.state.get();
-    let ready = move || page.device.with(Option::is_some) && page.data.with(Option::is_some);
+    let ready = move || page.ready();
     view! {
         <fieldset class="settings" prop:disabled=move || !idle()>
             <legend>"Run"</legend>

@@ -22,14 +22,7 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
             let _ = draw::latent_map(&c, latest);
         }
     });
-    let can = move || {
-        let model = match page.state.get() {
-            RunState::Paused | RunState::Finished => true,
-            RunState::Idle => page.pretrained.with(Option::is_some),
-            RunState::Running => false,
-        };
-        model && page.busy.with(Option::is_none)
-    };
+    let can = move || page.has_model() && page.state.get() != RunState::Running && page.busy.with(Option::is_none);
     let ratios = move || {
         page.evaluations.with(|v| {
             v.last().map(|e| {

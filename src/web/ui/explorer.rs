@@ -6,7 +6,7 @@ use super::client::Client;
 use super::draw;
 use super::state::Page;
 use crate::readback::HostImages;
-use crate::session::protocol::{Command, DreamRequest, DreamView, RunState};
+use crate::session::protocol::{Command, DreamRequest, DreamView};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use std::cell::Cell;
@@ -36,7 +36,7 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
     let second = RwSignal::new(1usize);
     let mix = RwSignal::new(0.5f32);
     let noise = RwSignal::new(0.5f32);
-    let has_model = move || page.state.get() != RunState::Idle || page.pretrained.with(Option::is_some);
+    let has_model = move || page.has_model();
     // One request in flight at a time; while one runs, only the latest slider position waits.
     let busy = Rc::new(Cell::new(false));
     let pending = Rc::new(Cell::new(None::<DreamRequest>));

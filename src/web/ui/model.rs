@@ -53,7 +53,7 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
             form.set(Form::from(&s));
         }
     });
-    let ready = move || page.device.with(Option::is_some) && page.data.with(Option::is_some);
+    let ready = move || page.ready();
     let has_model = move || page.state.get() != RunState::Idle;
     let settings = move || form.with_untracked(|f| f.parse(None));
     let load = {

@@ -92,6 +92,16 @@ impl Page {
         }
     }
 
+    /// The trainer is up and holds data: a run can start, a model can load.
+    pub fn ready(&self) -> bool {
+        self.device.with(Option::is_some) && self.data.with(Option::is_some)
+    }
+
+    /// The trainer holds a model to explore or evaluate: a run's, or the pretrained snapshot.
+    pub fn has_model(&self) -> bool {
+        self.state.get() != RunState::Idle || self.pretrained.with(Option::is_some)
+    }
+
     /// Forget the run (a new one starts, or the trainer restarted).
     pub fn clear_run(&self) {
         self.progress.set(None);
