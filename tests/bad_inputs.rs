@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::gzip;
+use common::{cifar_records, gzip, idx_bytes};
 use pad::data::upload::NamedFile;
 use pad::readback::block_on;
 use pad::session::Session;
@@ -17,19 +17,9 @@ fn file(name: &str, bytes: Vec<u8>) -> NamedFile {
     NamedFile::new(name, bytes)
 }
 
+/// A byte-valued IDX file.
 fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    idx_typed(0x08, dims, data)
-}
-
-fn idx_typed(kind: u8, dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut v = vec![0, 0, kind, dims.len() as u8];
-    dims.iter().for_each(|d| v.extend(d.to_be_bytes()));
-    v.extend(data);
-    v
-}
-
-fn cifar(labels: &[u8]) -> Vec<u8> {
-    labels.iter().flat_map(|&l| std::iter::once(l).chain(std::iter::repeat_n(7, 3072))).collect()
+    idx_bytes(0x08, dims, data)
 }
 
 fn mnist() -> NamedFile {
@@ -105,7 +95,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "IDX of floats (element type 0x0d)",
-            input: pair(idx_typed(0x0d, &[2, 8, 8], &[0; 512]), labels.clone()),
+            input: pair(idx_bytes(0x0d, &[2, 8, 8], &[0; 512]), labels.clone()),
             message: "train-images-idx3-ubyte: IDX element type 0x0d is not supported (expected unsigned bytes, 0x08)",
         },
         Case {
@@ -145,12 +135,12 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "CIFAR-10 truncated record",
-            input: Data(vec![file("data_batch_1.bin", cifar(&[1, 2])[..5000].to_vec())]),
+            input: Data(vec![file("data_batch_1.bin", cifar_records(&[1, 2])[..5000].to_vec())]),
             message: "data_batch_1.bin: not a recognised dataset file; expected a CIFAR-10 binary batch (.bin), an SVHN *_32x32.mat file, IDX files (MNIST layout) or a PAD bundle (.padb)",
         },
         Case {
             name: "CIFAR-10 label out of range",
-            input: Data(vec![file("data_batch_1.bin", cifar(&[1, 11]))]),
+            input: Data(vec![file("data_batch_1.bin", cifar_records(&[1, 11]))]),
             message: "data_batch_1.bin: record 1 has label 11, outside 0..10 (not a CIFAR-10 file?)",
         },
         Case {
@@ -180,7 +170,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "files of two formats",
-            input: Data(vec![file("data_batch_1.bin", cifar(&[1])), file("train-images-idx3-ubyte", images.clone())]),
+            input: Data(vec![file("data_batch_1.bin", cifar_records(&[1])), file("train-images-idx3-ubyte", images.clone())]),
             message: "the files mix formats (CIFAR-10 and IDX); give files of one dataset",
         },
         Case {

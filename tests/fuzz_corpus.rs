@@ -5,6 +5,7 @@
 
 #[path = "../fuzz/checkpoint_target.rs"]
 mod checkpoint_target;
+mod common;
 #[path = "../fuzz/targets.rs"]
 mod targets;
 
@@ -76,23 +77,13 @@ fn checkpoint_corpus() {
 #[ignore]
 fn write_seeds() {
     use pad::data::bundle::{BundleHeader, RawSplit, encode};
-    use std::io::Write;
     let write = |target: &str, name: &str, bytes: &[u8]| {
         let dir = fuzz_dir().join("corpus").join(target);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
     };
-    let gzip = |b: &[u8]| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(b).unwrap();
-        gz.finish().unwrap()
-    };
-    let idx = |dims: &[u32], data: &[u8]| {
-        let mut v = vec![0, 0, 8, dims.len() as u8];
-        dims.iter().for_each(|d| v.extend(d.to_be_bytes()));
-        v.extend(data);
-        v
-    };
+    use common::{cifar_records, gzip, idx_bytes};
+    let idx = |dims: &[u32], data: &[u8]| idx_bytes(8, dims, data);
     let two = |a: &[u8], b: &[u8]| [&(a.len() as u16).to_le_bytes()[..], a, b].concat();
     // IDX: two 8×8 images and their labels, raw and gzip.
     let images = idx(&[2, 8, 8], &(0..128u8).collect::<Vec<_>>());
@@ -101,8 +92,7 @@ fn write_seeds() {
     write("idx", "gzip-images-labels", &two(&gzip(&images), &gzip(&labels)));
     write("idx", "labels", &labels);
     // CIFAR-10: two records.
-    let record = |label: u8| [&[label][..], &vec![label * 20; 3072]].concat();
-    write("cifar", "two-records", &[record(1), record(9)].concat());
+    write("cifar", "two-records", &cifar_records(&[1, 9]));
     // SVHN: the scipy-written fixture (plain and compressed elements).
     write("svhn", "tiny", &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/svhn_tiny.mat")).unwrap());
     // Bundle: two training and one test image of 8×8.
@@ -122,7 +112,7 @@ fn write_seeds() {
     write("bundle", "small", &padb);
     // Uploads: IDX pair, CIFAR train + test, a bundle alone.
     write("upload", "idx-pair", &[&[0x10][..], &two(&images, &labels)].concat());
-    write("upload", "cifar-train-test", &[&[0x54][..], &two(&record(2), &record(5))].concat());
+    write("upload", "cifar-train-test", &[&[0x54][..], &two(&cifar_records(&[2]), &cifar_records(&[5]))].concat());
     write("upload", "bundle", &[&[0x88][..], &two(&padb, &[])].concat());
     // URL parameters.
     for (name, q) in [

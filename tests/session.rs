@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::gzip;
+use common::{cifar_records, gzip};
 use pad::data::upload::{NamedFile, dataset_from_files};
 use pad::readback::block_on;
 use pad::session::protocol::{self, Backend, Command, DeviceChoice, DeviceInfo, Event, RunState, Topic};
@@ -14,10 +14,6 @@ use pad::train::Variant;
 /// A byte-valued IDX file.
 fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
     common::idx_bytes(8, dims, data)
-}
-
-fn cifar_records(labels: &[u8]) -> Vec<u8> {
-    labels.iter().flat_map(|&l| std::iter::once(l).chain(std::iter::repeat_n(l * 20, 3072))).collect()
 }
 
 fn err(files: Vec<NamedFile>) -> String {
