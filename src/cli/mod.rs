@@ -52,8 +52,13 @@ impl DeviceArg {
     pub fn init(self) -> Result<burn::tensor::Device, Error> {
         match self {
             DeviceArg::Cpu => Ok(burn::tensor::Device::flex()),
+            #[cfg(feature = "gpu")]
             DeviceArg::Wgpu => {
                 burn::tensor::Device::wgpu_options().init().map_err(|e| Error::Device(format!("no usable wgpu adapter: {e}")))
+            }
+            #[cfg(not(feature = "gpu"))]
+            DeviceArg::Wgpu => {
+                Err(Error::Device("this build of pad has no GPU backend: build it with the `gpu` feature (a default one)".into()))
             }
         }
     }
