@@ -21,6 +21,7 @@ pub mod data;
 pub mod eval;
 #[cfg(feature = "trainer")]
 pub mod model;
+pub mod pace;
 pub mod readback;
 pub mod session;
 pub mod sleep;

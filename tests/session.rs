@@ -249,10 +249,12 @@ fn a_session_refuses_what_cannot_work_and_stays_usable() {
     );
     let e = errors(&events);
     assert_eq!(e[0], (Topic::Run, "the trainer is starting: wait for it to be ready".into()));
-    assert_eq!(e[1], (Topic::Settings, "invalid setting: load a dataset first".into()));
-    assert_eq!(e[2], (Topic::Run, "invalid setting: the trainer is already started".into()));
-    assert_eq!(e[3].0, Topic::Data);
-    assert!(e[3].1.starts_with("broken.bin: not a recognised dataset file"), "{}", e[3].1);
+    // A file that is not a dataset is answered as soon as it is read, ahead of the commands
+    // queued before it (it changes nothing).
+    assert_eq!(e[1].0, Topic::Data);
+    assert!(e[1].1.starts_with("broken.bin: not a recognised dataset file"), "{}", e[1].1);
+    assert_eq!(e[2], (Topic::Settings, "invalid setting: load a dataset first".into()));
+    assert_eq!(e[3], (Topic::Run, "invalid setting: the trainer is already started".into()));
     assert_eq!(e[4], (Topic::Settings, "invalid setting: the dataset has only 8000 training images".into()));
     assert_eq!(e[5], (Topic::Run, "invalid setting: no run: press Start".into()));
     assert_eq!(e[6], (Topic::Settings, "invalid setting: a run is already under way: Reset it first".into()));
@@ -562,4 +564,35 @@ fn the_pretrained_snapshot_shows_dreams_while_idle_and_start_trains_afresh() {
         |_| vec![],
     );
     assert!(!events.iter().any(|e| matches!(e, Event::Pretrained { .. })) && model_errors(&events).is_empty(), "{events:?}");
+}
+
+/// The worker reads commands while it probes: a file dropped during the epoch-end probe gets its
+/// message before the probe ends (the probe yields between slices, crate::pace; here at every
+/// slice), and the run goes on.
+#[test]
+fn a_file_dropped_during_a_probe_is_answered_before_the_probe_ends() {
+    pad::pace::set_yield(std::time::Duration::ZERO, || Box::pin(futures_lite::future::yield_now()));
+    let mut dropped = false;
+    let events = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu },
+            Command::LoadData { files: vec![mnist()] },
+            Command::Start { settings: tiny(1), paused: false },
+        ],
+        |e| {
+            if matches!(e, Event::Probing { .. }) && !std::mem::replace(&mut dropped, true) {
+                vec![Command::LoadData { files: vec![NamedFile::new("garbage.bin", b"not a dataset at all".to_vec())] }]
+            } else {
+                vec![]
+            }
+        },
+    );
+    let at = |f: &dyn Fn(&Event) -> bool| events.iter().position(f).unwrap_or_else(|| panic!("{events:?}"));
+    let probing = at(&|e| matches!(e, Event::Probing { epoch: 1 }));
+    let answered = at(
+        &|e| matches!(e, Event::Error { topic: Topic::Data, message } if message.contains("garbage.bin: not a recognised dataset file")),
+    );
+    let probed = at(&|e| matches!(e, Event::Epoch(r) if r.epoch == 1));
+    assert!(probing < answered && answered < probed, "probing at {probing}, answered at {answered}, probe done at {probed}");
+    assert_eq!(states(&events), vec![RunState::Running, RunState::Finished]);
 }

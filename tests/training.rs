@@ -94,15 +94,15 @@ fn probes_separate_separable_latents() {
     let (ztr, ytr) = make(n);
     let (zte, yte) = make(320);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-    let official = probe::train_official(ztr.clone(), &ytr, k, &mut rng).unwrap();
-    let stable = probe::train_stable(ztr, &ytr, k, &mut rng).unwrap();
+    let official = block_on(probe::train_official(ztr.clone(), &ytr, k, &mut rng)).unwrap();
+    let stable = block_on(probe::train_stable(ztr, &ytr, k, &mut rng)).unwrap();
     let a = block_on(official.accuracy(zte.clone(), &yte)).unwrap();
     let b = block_on(stable.accuracy(zte, &yte)).unwrap();
     assert!(a.all > 0.95 && a.per_batch.unwrap() > 0.95, "official {a:?}");
     assert!(b.all > 0.95, "stable {b:?}");
     // Too few latents is an error, not a panic.
     let few = Tensor::<2>::zeros([10, d], &dev);
-    assert!(probe::train_official(few, &[0; 10], k, &mut rng).is_err());
+    assert!(block_on(probe::train_official(few, &[0; 10], k, &mut rng)).is_err());
 }
 
 /// A short PAD run on bundled MNIST learns: the reconstruction loss falls substantially and the

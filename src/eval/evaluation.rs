@@ -40,8 +40,8 @@ pub async fn evaluate(encoder: &Encoder, data: &Dataset, seed: u64, samples: usi
     for k in 0..data.classes.len() {
         chosen.extend((0..data.test.len()).filter(|&i| data.test.labels[i] as usize == k).take(PCA_PER_CLASS));
     }
-    let clean = encode(encoder, &data.test, Some(&chosen), None, &mut rng, device);
-    let occluded = encode(encoder, &data.test, Some(&chosen), Some(Occlusion { p: PCA_OCCLUSION, tile: 4 }), &mut rng, device);
+    let clean = encode(encoder, &data.test, Some(&chosen), None, &mut rng, device).await;
+    let occluded = encode(encoder, &data.test, Some(&chosen), Some(Occlusion { p: PCA_OCCLUSION, tile: 4 }), &mut rng, device).await;
     let [_, latent_size] = clean.dims();
     let mut values = read_f32(clean).await?;
     values.extend(read_f32(occluded).await?);

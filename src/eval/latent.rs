@@ -57,9 +57,9 @@ pub async fn latent_metrics<R: Rng>(
         let a = pick(first, samples, rng);
         let b = pick(second, samples, rng);
         let c = pick(&others, samples, rng);
-        let za = encode(encoder, set, Some(&a), None, rng, device);
-        let zb = encode(encoder, set, Some(&b), None, rng, device);
-        let zc = encode(encoder, set, Some(&c), None, rng, device);
+        let za = encode(encoder, set, Some(&a), None, rng, device).await;
+        let zb = encode(encoder, set, Some(&b), None, rng, device).await;
+        let zc = encode(encoder, set, Some(&c), None, rng, device).await;
         // One mask for the whole batch, as `Occlude(0.3, 4)(imgs, d=1)` in the official script.
         let mask = Occlusion { p: 0.3, tile: 4 }.mask(crate::data::SIDE, rng);
         let side = crate::data::SIDE;

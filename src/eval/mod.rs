@@ -18,8 +18,9 @@ use rand::Rng;
 const CHUNK: usize = 256;
 
 /// Latents z = E_z(x) of the images at `indices` (all when `None`), optionally occluded with one
-/// independent mask per image (evaluation masks, spec §6.2). Shape (N, n_z), on `device`.
-pub fn encode<R: Rng>(
+/// independent mask per image (evaluation masks, spec §6.2). Shape (N, n_z), on `device`. Yields
+/// to the host between chunks ([`crate::pace`]).
+pub async fn encode<R: Rng>(
     encoder: &Encoder,
     set: &ImageSet,
     indices: Option<&[usize]>,
@@ -35,18 +36,17 @@ pub fn encode<R: Rng>(
             &all
         }
     };
-    let parts: Vec<Tensor<2>> = indices
-        .chunks(CHUNK)
-        .map(|chunk| {
-            let mut x = set.batch(chunk, device);
-            if let Some(occ) = occlusion {
-                let side = crate::data::SIDE;
-                let masks = occ.masks(side, chunk.len(), rng);
-                x = x * Tensor::<4>::from_data(TensorData::new(masks, [chunk.len(), 1, side, side]), device);
-            }
-            encoder.latent(x)
-        })
-        .collect();
+    let mut parts: Vec<Tensor<2>> = Vec::with_capacity(indices.len().div_ceil(CHUNK));
+    for chunk in indices.chunks(CHUNK) {
+        let mut x = set.batch(chunk, device);
+        if let Some(occ) = occlusion {
+            let side = crate::data::SIDE;
+            let masks = occ.masks(side, chunk.len(), rng);
+            x = x * Tensor::<4>::from_data(TensorData::new(masks, [chunk.len(), 1, side, side]), device);
+        }
+        parts.push(encoder.latent(x));
+        crate::pace::breathe().await;
+    }
     Tensor::cat(parts, 0)
 }
 
@@ -75,11 +75,11 @@ pub async fn probe_report(
         return Err(crate::Error::Config(format!("{} has no test split to measure the probe on", data.name)));
     }
     let mut rng = crate::train::stream(seed, crate::train::Stream::Eval, 0);
-    let train_z = encode(encoder, &data.train, None, None, &mut rng, device);
-    let test_z = encode(encoder, &data.test, None, None, &mut rng, device);
+    let train_z = encode(encoder, &data.train, None, None, &mut rng, device).await;
+    let test_z = encode(encoder, &data.test, None, None, &mut rng, device).await;
     let k = data.classes.len();
-    let official = probe::train_official(train_z.clone(), &data.train.labels, k, &mut rng)?;
-    let stable = probe::train_stable(train_z, &data.train.labels, k, &mut rng)?;
+    let official = probe::train_official(train_z.clone(), &data.train.labels, k, &mut rng).await?;
+    let stable = probe::train_stable(train_z, &data.train.labels, k, &mut rng).await?;
     let report = ProbeReport {
         official: official.accuracy(test_z.clone(), &data.test.labels).await?,
         stable: stable.accuracy(test_z, &data.test.labels).await?,

@@ -40,7 +40,7 @@ pub async fn occlusion_curve<R: Rng>(
     let mut out = Vec::with_capacity(levels.len());
     for &level in levels {
         let occ = Occlusion { p: level, tile: TILE };
-        let z = encode(encoder, test, None, Some(occ), rng, device);
+        let z = encode(encoder, test, None, Some(occ), rng, device).await;
         let a = official.accuracy(z.clone(), &test.labels).await?;
         let b = stable.accuracy(z, &test.labels).await?;
         out.push(OcclusionPoint { level, official: a.all, official_per_batch: a.per_batch, stable: b.all });

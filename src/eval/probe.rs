@@ -79,7 +79,7 @@ fn check(z: &Tensor<2>, y: &[u8], classes: usize) -> Result<(), Error> {
 
 /// The official probe: `nn.Linear(n_z, classes)` with PyTorch's default init, plain SGD lr 0.2,
 /// batch 64 shuffled with drop_last, 20 epochs, no standardisation (spec §6.1).
-pub fn train_official<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut R) -> Result<Probe, Error> {
+pub async fn train_official<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut R) -> Result<Probe, Error> {
     check(&z, y, classes)?;
     let device = z.device().inner();
     let ad = device.clone().autodiff();
@@ -99,6 +99,7 @@ pub fn train_official<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut 
             let l = loss.forward(linear.forward(xb.autodiff()), yb.autodiff());
             let grads = GradientsParams::from_grads(l.backward(), &linear);
             linear = sgd.step(OFFICIAL_LR, linear, grads);
+            crate::pace::breathe().await;
         }
     }
     Ok(Probe { linear: linear.valid(), standardise: None })
@@ -107,7 +108,7 @@ pub fn train_official<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut 
 /// The stable probe of D11: latents standardised with training statistics, multinomial logistic
 /// regression trained full-batch with Adam for a fixed schedule (the loss is convex, so this
 /// converges; `tests/probe.rs` checks it separates separable data).
-pub fn train_stable<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut R) -> Result<Probe, Error> {
+pub async fn train_stable<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut R) -> Result<Probe, Error> {
     check(&z, y, classes)?;
     let device = z.device().inner();
     let ad = device.clone().autodiff();
@@ -123,6 +124,7 @@ pub fn train_stable<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut R)
         let l = loss.forward(linear.forward(zs.clone()), targets.clone()) + linear.weight.val().square().sum().mul_scalar(STABLE_L2);
         let grads = GradientsParams::from_grads(l.backward(), &linear);
         linear = adam.step(STABLE_LR, linear, grads);
+        crate::pace::breathe().await;
     }
     Ok(Probe { linear: linear.valid(), standardise: Some((mean, std)) })
 }

@@ -145,7 +145,13 @@ impl Session {
     }
 
     fn load(&mut self, files: &[NamedFile], out: &mut dyn FnMut(Event)) -> Result<(), Error> {
-        let data = dataset_from_files(files)?;
+        self.adopt(dataset_from_files(files)?, out);
+        Ok(())
+    }
+
+    /// Announce data read from the page's files (summary and preview) and take it as the
+    /// session's data.
+    fn adopt(&mut self, data: Dataset, out: &mut dyn FnMut(Event)) {
         let preview = data.train.take(SHOWN).host_images();
         out(Event::DataLoaded(DataSummary {
             name: data.name.clone(),
@@ -160,7 +166,6 @@ impl Session {
         }
         self.data = Some(data);
         self.pretrained = None;
-        Ok(())
     }
 
     fn start(&mut self, settings: Settings, paused: bool, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
@@ -482,11 +487,24 @@ async fn pictures(epoch: usize, iteration: usize, images: PhaseImages) -> Result
     })
 }
 
+/// What the serve loop hands the session, in the order the commands came.
+enum Work {
+    Command(Command),
+    /// A [`Command::LoadData`] whose files the reader has read.
+    Data(Dataset),
+}
+
 /// The trainer's main loop, as the worker runs it. The first command must be
-/// [`Command::Init`]: `pick_device` turns it into a device. Then commands are handled as they
-/// come, and while a run is running one iteration follows another, with `yield_now` between them
-/// (the browser's event loop gets its turn there). Returns when every command sender is gone and
-/// nothing runs.
+/// [`Command::Init`]: `pick_device` turns it into a device. Then two loops share the thread:
+/// - the *reader* takes every command as it arrives, even while the session computes (it runs
+///   whenever the session yields: between iterations, and between the slices of a probe or an
+///   evaluation, [`crate::pace`]). It reads dropped files at once: a file that is not a dataset
+///   is answered there and then (nothing changes, so its message may overtake the answers to
+///   earlier commands); everything else joins the session's queue in order;
+/// - the *session* handles the queue in order, and while a run is running one iteration follows
+///   another, with `yield_now` between them (the browser's event loop gets its turn there).
+///
+/// Returns when every command sender is gone and the queue is done.
 pub async fn serve(
     commands: async_channel::Receiver<Command>,
     pick_device: impl AsyncFnOnce(DeviceChoice) -> (Device, DeviceInfo),
@@ -502,19 +520,53 @@ pub async fn serve(
     };
     let (device, info) = pick_device(device).await;
     out(Event::Ready(info));
-    let mut session = Session::new(device);
-    loop {
-        while let Ok(command) = commands.try_recv() {
-            session.handle(command, out).await;
-        }
-        if session.is_running() {
-            session.advance(out).await;
-            yield_now().await;
-        } else {
-            match commands.recv().await {
-                Ok(command) => session.handle(command, out).await,
-                Err(_) => return,
+    // Both loops speak to the page; neither holds `out` across an await.
+    let out = std::cell::RefCell::new(out);
+    let (queue, work) = async_channel::unbounded::<Work>();
+    let reader = async {
+        let emit = |e: Event| (*out.borrow_mut())(e);
+        while let Ok(command) = commands.recv().await {
+            let next = match command {
+                Command::LoadData { files } => match dataset_from_files(&files) {
+                    Ok(data) => Work::Data(data),
+                    Err(e) => {
+                        emit(Event::Error { topic: Topic::Data, message: e.to_string() });
+                        continue;
+                    }
+                },
+                command => Work::Command(command),
+            };
+            if queue.send(next).await.is_err() {
+                return;
             }
         }
-    }
+        queue.close(); // the page is gone: the session ends once its queue is done
+    };
+    let session = async {
+        let mut emit = |e: Event| (*out.borrow_mut())(e);
+        let mut session = Session::new(device);
+        loop {
+            let next = match work.try_recv() {
+                Ok(next) => Some(next),
+                Err(_) if session.is_running() => None,
+                Err(_) => match work.recv().await {
+                    Ok(next) => Some(next),
+                    Err(_) => return,
+                },
+            };
+            match next {
+                Some(Work::Command(command)) => session.handle(command, &mut emit).await,
+                Some(Work::Data(data)) => session.adopt(data, &mut emit),
+                None => {
+                    session.advance(&mut emit).await;
+                    yield_now().await;
+                    crate::pace::rested();
+                    // Let the reader queue what came during the iteration (where the host's
+                    // yield does not suspend, as natively).
+                    futures_lite::future::yield_now().await;
+                }
+            }
+        }
+    };
+    futures_lite::future::zip(reader, session).await;
 }

@@ -46,6 +46,8 @@ pub fn run() {
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // lives as long as the worker
     post(&Event::Listening);
+    // Long work (probes, evaluations) yields in slices, so commands are read while it runs.
+    crate::pace::set_yield(crate::pace::SLICE, || Box::pin(yield_now()));
     wasm_bindgen_futures::spawn_local(async move {
         let pick = async |choice| device::pick(choice, |message| post(&Event::Fatal(message))).await;
         crate::session::serve(rx, pick, yield_now, &mut |e| post(&e)).await;
