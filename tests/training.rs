@@ -287,3 +287,14 @@ fn an_iteration_with_given_draws_is_the_iteration_with_drawn_ones() {
         assert!(a.iteration_with(data.train.batch(&idx, &cpu()), bad).err().unwrap().to_string().contains("random draws do not fit"));
     }
 }
+
+/// The device self-check the browser runs before trusting WebGPU (train/verify.rs): on the CPU
+/// against itself it agrees, far inside both tolerances, and says so in the page's words.
+#[test]
+fn the_device_self_check_agrees_for_the_cpu_against_itself() {
+    use pad::train::verify;
+    let agreement = block_on(verify::against_cpu(&cpu())).unwrap();
+    assert!(agreement.forward <= verify::FORWARD_TOLERANCE / 100.0, "{agreement:?}");
+    assert!(agreement.losses <= verify::LOSS_TOLERANCE / 100.0, "{agreement:?}");
+    assert!(agreement.describe().starts_with("checked against the CPU: forward pass within "), "{}", agreement.describe());
+}

@@ -12,6 +12,8 @@ mod rng;
 mod run;
 #[cfg(feature = "trainer")]
 mod trainer;
+#[cfg(feature = "trainer")]
+pub mod verify;
 
 pub use config::{MAX_LEARNING_RATE, PhaseWeights, StepSemantics, TrainConfig, Variant};
 pub use metrics::{EpochRecord, Losses};

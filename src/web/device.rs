@@ -3,7 +3,8 @@
 //! WebGPU needs an adapter with the `timestamp-query` feature: cubecl panics on its first kernel
 //! without it in wasm (stack notes §2.4). In `auto` mode a software adapter (SwiftShader, or one
 //! the browser marks as a fallback) loses to the CPU backend, which is faster than emulated GPU
-//! compute; `webgpu` takes any adapter. Whatever runs, the page says so and why.
+//! compute; `webgpu` takes any adapter. A WebGPU device is used only once its self-check agrees
+//! with the CPU backend (`train/verify.rs`). Whatever runs, the page says so and why.
 
 use crate::session::protocol::{Backend, DeviceChoice, DeviceInfo};
 use burn::prelude::Device;
@@ -98,13 +99,24 @@ pub async fn pick(choice: DeviceChoice, on_lost: fn(String)) -> (Device, DeviceI
     }
     match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, setup)) => {
+            // Trust the GPU only once it computes what the CPU computes (a kernel that fails
+            // validation would otherwise hand back stale numbers: train/verify.rs).
+            let checked = match crate::train::verify::against_cpu(&device).await {
+                Ok(agreement) => agreement.describe(),
+                Err(e) => {
+                    return cpu(Some(format!(
+                        "the WebGPU adapter ({name}) failed its self-check, {}: training on the CPU instead",
+                        e.to_string().trim_start_matches("device error: ")
+                    )));
+                }
+            };
             setup.device.set_device_lost_callback(move |reason, message| {
                 let why = if message.is_empty() { format!("{reason:?}") } else { format!("{reason:?}: {message}") };
                 on_lost(format!("the WebGPU device was lost ({why})"));
             });
             let software = adapter.software();
-            let note = software.then(|| "a software adapter: expect seconds per iteration".to_string());
-            (device, DeviceInfo { backend: Backend::WebGpu, adapter: name, note, software })
+            let note = if software { format!("a software adapter: expect seconds per iteration; {checked}") } else { checked };
+            (device, DeviceInfo { backend: Backend::WebGpu, adapter: name, note: Some(note), software })
         }
         Err(e) => cpu(Some(format!("WebGPU did not start ({e}): training on the CPU instead"))),
     }
