@@ -27,6 +27,9 @@ struct Inner {
     device: Cell<DeviceChoice>,
     /// The files of the current dataset, sent again to a restarted worker.
     data: RefCell<Option<Rc<Vec<NamedFile>>>>,
+    /// Files sent but not yet accepted: they become `data` when the worker reads them as a
+    /// dataset (a refused file must not replace the data a restart sends again).
+    offered: RefCell<Option<Rc<Vec<NamedFile>>>>,
     /// Keeps the worker's callbacks alive.
     callbacks: RefCell<Vec<Callback>>,
 }
@@ -43,6 +46,7 @@ impl Client {
             waiting: RefCell::new(None),
             device: Cell::new(device),
             data: RefCell::new(None),
+            offered: RefCell::new(None),
             callbacks: RefCell::new(Vec::new()),
         }));
         c.spawn();
@@ -67,10 +71,22 @@ impl Client {
         let on_message = Callback::new(move |m: JsValue| {
             let Ok(m) = m.dyn_into::<MessageEvent>() else { return };
             let bytes = Uint8Array::new(&m.data()).to_vec();
+            heard();
             match protocol::decode::<Event>(&bytes) {
                 Ok(Event::Listening) => me.flush(),
                 Ok(Event::Fatal(message)) => me.restart(&message),
-                Ok(event) => me.0.page.apply(event),
+                Ok(event) => {
+                    match &event {
+                        Event::DataLoaded(_) => {
+                            if let Some(files) = me.0.offered.borrow_mut().take() {
+                                *me.0.data.borrow_mut() = Some(files);
+                            }
+                        }
+                        Event::Error { topic: Topic::Data, .. } => *me.0.offered.borrow_mut() = None,
+                        _ => {}
+                    }
+                    me.0.page.apply(event)
+                }
                 Err(e) => page.run_error.set(Some(format!("unreadable message from the trainer: {e}"))),
             }
         });
@@ -131,7 +147,12 @@ impl Client {
     pub fn load(&self, files: Vec<NamedFile>) {
         self.0.page.busy.set(Some("reading the data…".into()));
         self.send(&Command::LoadData { files: files.clone() });
-        *self.0.data.borrow_mut() = Some(Rc::new(files));
+        let files = Some(Rc::new(files));
+        // The first data (the bundled set, before any worker answered) is the restart's data at once.
+        if self.0.data.borrow().is_none() {
+            *self.0.data.borrow_mut() = files.clone();
+        }
+        *self.0.offered.borrow_mut() = files;
     }
 
     /// The worker listens: send what waited.
@@ -156,5 +177,19 @@ impl Client {
         if let Err(e) = sent {
             self.0.page.apply(Event::Error { topic: Topic::Run, message: format!("cannot reach the trainer: {e}") });
         }
+    }
+}
+
+thread_local!(static HEARD: Cell<u64> = const { Cell::new(0) });
+
+/// Count the trainer's messages on `#app[data-heard]`: while the count moves, the trainer is alive
+/// and working, however slowly (the browser tests wait on it rather than on the clock).
+fn heard() {
+    let n = HEARD.with(|h| {
+        h.set(h.get() + 1);
+        h.get()
+    });
+    if let Some(app) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
+        let _ = app.set_attribute("data-heard", &n.to_string());
     }
 }
