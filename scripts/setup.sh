@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what building, serving and testing need, skipping what is already there at the right
 # version: rustfmt/clippy, the wasm target, wasm-bindgen-cli (must equal the wasm-bindgen crate),
-# trunk, binaryen's wasm-opt (npm), Debian's Chromium + ChromeDriver (browser tests), a font for the CLI's plots, and the
+# trunk, binaryen's wasm-opt (npm), Debian's Chromium (browser tests), a font for the CLI's plots, and the
 # browser tests' npm packages. Works on a fresh machine with Rust, apt and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,6 @@ fi
 # System packages (as root, through apt): the browser tests' Chromium and the plots' font.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

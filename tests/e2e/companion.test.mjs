@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OUT, browser, drawn, open, ready, serve, setField, shortRun, text, waitState } from './harness.mjs';
+import { OUT, browser, drawn, open, ready, serve, setField, shortRun, text, waitState, until } from './harness.mjs';
 
 let server, chrome;
 before(async () => {
@@ -29,17 +29,17 @@ const pixels = (page, id) => page.evaluate((id) => {
 
 const noErrors = (log) => assert.deepEqual(log.filter((l) => !/favicon/.test(l)), [], 'no console errors');
 
-test('embed mode from URL parameters, with invalid ones noted', { timeout: 300_000 }, async () => {
+test('embed mode from URL parameters, with invalid ones noted', { timeout: 1_200_000 }, async () => {
   const q = 'embed=1&dataset=fashion&variant=no-rem&view=dreams&autostart=1&epochs=1&batch=8&images=16&probe=0&device=cpu';
   const { page, log } = await open(chrome, `${server.url}?${q}`);
   await page.setViewportSize({ width: 640, height: 480 });
-  await page.waitForFunction(() => /Fashion/.test(document.getElementById('data-summary')?.textContent), null, { timeout: 120_000 });
+  await until(page, () => /Fashion/.test(document.getElementById('data-summary')?.textContent), null);
   assert.equal(await page.evaluate(() => document.getElementById('app').className), 'embed');
   assert.equal(await page.evaluate(() => document.getElementById('app').dataset.view), 'dreams');
   assert.equal(await page.evaluate(() => document.getElementById('variant').value), 'no-rem');
   assert.equal(await text(page, '#url-note'), '');
   // autostart: it trains by itself, to the end of its one epoch.
-  await waitState(page, ['finished'], 120_000);
+  await waitState(page, ['finished']);
   for (const id of ['input', 'reconstruction', 'nrem', 'rem']) {
     assert.equal((await drawn(page, id)).opaque, 1, `${id} drawn`);
     const box = await page.locator(`#${id}`).boundingBox();
@@ -61,10 +61,10 @@ test('embed mode from URL parameters, with invalid ones noted', { timeout: 300_0
   noErrors(bad.log);
 });
 
-test('the pretrained snapshot: dreams at once, explorer and evaluation on it, Start trains afresh', { timeout: 300_000 }, async () => {
+test('the pretrained snapshot: dreams at once, explorer and evaluation on it, Start trains afresh', { timeout: 1_200_000 }, async () => {
   const { page, log } = await open(chrome, `${server.url}?device=cpu`);
   await ready(page);
-  await page.waitForFunction(() => document.getElementById('app').dataset.pretrainedMs, null, { timeout: 120_000, polling: 50 });
+  await until(page, () => document.getElementById('app').dataset.pretrainedMs, null);
   const ms = Number(await page.evaluate(() => document.getElementById('app').dataset.pretrainedMs));
   console.log(`pretrained pictures ${ms} ms after navigation (CPU backend, headless Chromium)`);
   assert.match(await text(page, '#pretrained-note'), /^Pretrained snapshot: PAD after 10 epochs on MNIST/);
@@ -74,14 +74,14 @@ test('the pretrained snapshot: dreams at once, explorer and evaluation on it, St
     assert.equal((await drawn(page, id)).opaque, 1, `${id} drawn`);
   }
   // The explorer and the evaluation use the snapshot while nothing runs.
-  await page.waitForFunction(() => document.getElementById('dream').width === 32, null, { timeout: 30_000 });
+  await until(page, () => document.getElementById('dream').width === 32, null);
   assert.equal((await drawn(page, 'dream')).opaque, 1);
   assert.equal(await page.isDisabled('#evaluate'), false);
   await page.locator('.phases').screenshot({ path: join(OUT, 'pretrained.png') });
   // Start trains a model of its own, from scratch.
   await shortRun(page, { epochs: 1, images: 16 });
   await page.click('#start');
-  await waitState(page, ['finished'], 120_000);
+  await waitState(page, ['finished']);
   assert.match(await text(page, '#epoch-label'), /epoch 1 \/ 1/);
   assert.equal(await page.isHidden('#pretrained-note'), true, 'the note goes once a run starts');
   noErrors(log);
@@ -95,7 +95,7 @@ test('the pretrained snapshot: dreams at once, explorer and evaluation on it, St
   noErrors(plain.log);
 });
 
-test('a share link reproduces the settings; the embed code is an iframe', { timeout: 300_000 }, async () => {
+test('a share link reproduces the settings; the embed code is an iframe', { timeout: 1_200_000 }, async () => {
   const { page, log } = await open(chrome, `${server.url}?device=cpu`);
   await ready(page);
   await page.selectOption('#variant', 'wake-only');
@@ -118,28 +118,28 @@ test('a share link reproduces the settings; the embed code is an iframe', { time
   noErrors(shared.log);
 });
 
-test('save, reload, load: identical reconstructions, training continues; corrupt files refused; dream explorer', { timeout: 600_000 }, async () => {
+test('save, reload, load: identical reconstructions, training continues; corrupt files refused; dream explorer', { timeout: 1_200_000 }, async () => {
   const { page, log } = await open(chrome, `${server.url}?device=cpu`);
   await ready(page);
   await shortRun(page, { epochs: 1, images: 64 });
   await page.click('#start');
-  await waitState(page, ['finished'], 120_000);
+  await waitState(page, ['finished']);
   // The finished model on the first 64 training images.
-  await page.waitForFunction(() => document.getElementById('reconstruction').height === 8 * 32, null, { timeout: 30_000 });
+  await until(page, () => document.getElementById('reconstruction').height === 8 * 32, null);
   const before = await pixels(page, 'reconstruction');
 
   // The dream explorer follows its sliders.
-  await page.waitForFunction(() => document.getElementById('dream').width === 32, null, { timeout: 30_000 });
+  await until(page, () => document.getElementById('dream').width === 32, null);
   const dream = await pixels(page, 'dream');
   assert.equal((await drawn(page, 'dream-seen')).opaque, 1);
   await page.$eval('#dream-mix', (el) => { el.value = '1'; el.dispatchEvent(new Event('input', { bubbles: true })); });
-  await page.waitForFunction((d) => Array.from(document.getElementById('dream').getContext('2d').getImageData(0, 0, 32, 32).data).join(',') !== d, dream, { timeout: 30_000 });
+  await until(page, (d) => Array.from(document.getElementById('dream').getContext('2d').getImageData(0, 0, 32, 32).data).join(',') !== d, dream);
   assert.match(await text(page, '#explorer'), /memory mix λ = 1\.00/);
   await page.locator('#explorer').screenshot({ path: join(OUT, 'explorer.png') });
 
   // The evaluation views: occlusion robustness and the latent map, with the ratios.
   await page.click('#evaluate');
-  await page.waitForFunction(() => /intra\/inter \d/.test(document.getElementById('latent-ratios').textContent), null, { timeout: 300_000 });
+  await until(page, () => /intra\/inter \d/.test(document.getElementById('latent-ratios').textContent), null);
   assert.match(await text(page, '#latent-ratios'), /^PAD after 1 epoch: intra\/inter [\d.]+ · clean-occluded\/inter [\d.]+/);
   assert.ok((await drawn(page, 'occlusion')).colours > 10 && (await drawn(page, 'latent-map')).colours > 10, 'both evaluation plots drawn');
   await page.locator('#evaluation').screenshot({ path: join(OUT, 'evaluation.png') });
@@ -154,35 +154,35 @@ test('save, reload, load: identical reconstructions, training continues; corrupt
   await ready(page);
   // Corrupt or foreign files are refused; nothing changes.
   await page.setInputFiles('#load-model', { name: 'broken.padckpt', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint') });
-  await page.waitForFunction(() => document.getElementById('model-error').textContent.length > 0, null, { timeout: 30_000 });
+  await until(page, () => document.getElementById('model-error').textContent.length > 0, null);
   assert.match(await text(page, '#model-error'), /broken\.padckpt: not a PAD checkpoint/);
   assert.equal(await page.evaluate(() => document.getElementById('app').dataset.state), 'idle');
 
   await setField(page, 'epochs', 1);
   await setField(page, 'images', 64);
   await page.setInputFiles('#load-model', file);
-  await waitState(page, ['paused'], 60_000);
+  await waitState(page, ['paused']);
   assert.equal(await text(page, '#model-error'), '');
   assert.match(await text(page, '#notice'), /Loaded a PAD model trained 1 epoch on MNIST/);
-  await page.waitForFunction(() => document.getElementById('reconstruction').height === 8 * 32, null, { timeout: 30_000 });
+  await until(page, () => document.getElementById('reconstruction').height === 8 * 32, null);
   assert.equal(await pixels(page, 'reconstruction'), before, 'identical reconstructions after save → reload → load');
   assert.equal(await page.evaluate(() => document.getElementById('batch').value), '8', 'the model brings its settings');
   // Training continues from epoch 2.
   await page.click('#resume');
-  await waitState(page, ['finished'], 120_000);
+  await waitState(page, ['finished']);
   assert.match(await text(page, '#epoch-label'), /epoch 2 \/ 2/);
-  await page.waitForFunction(() => /after epoch 2/.test(document.getElementById('autosave-status').textContent), null, { timeout: 30_000 });
+  await until(page, () => /after epoch 2/.test(document.getElementById('autosave-status').textContent), null);
   noErrors(log);
 
   // Reload: the autosave after epoch 2 (IndexedDB) is offered and resumes the run.
   await page.reload();
   await ready(page);
-  await page.waitForFunction(() => /epoch 2/.test(document.getElementById('resume-autosave').textContent), null, { timeout: 30_000 });
+  await until(page, () => /epoch 2/.test(document.getElementById('resume-autosave').textContent), null);
   assert.match(await text(page, '#notice'), /autosaved after epoch 2/);
   await setField(page, 'epochs', 1);
   await setField(page, 'images', 64);
   await page.click('#resume-autosave');
-  await waitState(page, ['paused'], 60_000);
+  await waitState(page, ['paused']);
   assert.match(await text(page, '#notice'), /Loaded a PAD model trained 2 epochs/);
   assert.equal(await page.evaluate(() => document.getElementById('epochs').value), '3');
   noErrors(log);

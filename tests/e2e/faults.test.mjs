@@ -1,59 +1,26 @@
-// Faults injected into the running page: the WebGPU device destroyed mid-training, NaN losses
-// from an extreme learning rate, IndexedDB unavailable or full, the tab hidden and shown again,
-// and a reload during training. Each time: a clear message, training stops or goes on, the last
-// autosave is offered, at most one epoch is lost, and the page stays usable.
+// Faults injected into the running page (CPU backend): NaN losses from an extreme learning rate,
+// IndexedDB unavailable or full, the tab hidden and shown again, and a reload during training.
+// Each time: a clear message, training stops or goes on, the last autosave is offered, at most
+// one epoch is lost, and the page stays usable. The WebGPU device lost is in webgpu.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { drawn, open, progressDone, ready, setField, shortRun, text, useBrowser, waitState } from './harness.mjs';
+import { autosavedAfter, drawn, open, progressDone, ready, setField, shortRun, shows, text, until, useBrowser, waitState } from './harness.mjs';
 
 const env = useBrowser();
 
-const autosavedAfter = (page, epoch, timeout = 120_000) => page.waitForFunction(
-  (e) => new RegExp(`after epoch ${e}\\b`).test(document.getElementById('autosave-status').textContent), epoch, { timeout, polling: 100 });
-
 const noErrors = (log, allowed = /favicon/) => assert.deepEqual(log.filter((l) => !allowed.test(l)), [], 'no console errors');
 
-test('the WebGPU device destroyed mid-training: message, trainer restarted, autosave resumed', { timeout: 900_000 }, async () => {
-  // Keep every GPUDevice the worker creates reachable, so the test can destroy it.
-  const capture = async (page) => page.route('**/worker_loader.js', async (route) => {
-    const original = await (await route.fetch()).text();
-    const prelude = `const requestDevice = GPUAdapter.prototype.requestDevice;
-GPUAdapter.prototype.requestDevice = async function (...a) { const d = await requestDevice.apply(this, a); (self.__padDevices ??= []).push(d); return d; };\n`;
-    await route.fulfill({ body: prelude + original, contentType: 'text/javascript' });
-  });
-  const { page, log } = await open(env.chrome, `${env.server.url}?device=webgpu&pretrained=0`, capture);
-  await ready(page);
-  await shortRun(page, { epochs: 2, images: 16 });
-  await page.click('#start');
-  await autosavedAfter(page, 1, 600_000);
-  const destroyed = await Promise.all(page.workers().map((w) => w.evaluate(() => (self.__padDevices ?? []).map((d) => d.destroy()).length)));
-  assert.ok(destroyed.reduce((a, b) => a + b, 0) >= 1, 'a device was destroyed');
-  await page.waitForFunction(() => /The trainer stopped/.test(document.getElementById('run-error').textContent), null, { timeout: 60_000 });
-  assert.match(await text(page, '#run-error'), /^The trainer stopped \(.*lost.*\)\. It is being restarted\. The last autosave \(epoch 1\) can be resumed/);
-  // The restarted trainer takes the autosave and finishes the run: one epoch lost at most.
-  await ready(page);
-  assert.equal(await page.evaluate(() => document.getElementById('app').dataset.state), 'idle');
-  await setField(page, 'epochs', 1);
-  await page.click('#resume-autosave');
-  await waitState(page, ['paused'], 120_000);
-  assert.match(await text(page, '#notice'), /Loaded a PAD model trained 1 epoch/);
-  await page.click('#resume');
-  await waitState(page, ['finished'], 600_000);
-  assert.match(await text(page, '#epoch-label'), /epoch 2 \/ 2/);
-  noErrors(log, /favicon|device|Destroyed|lost|GPU|wgpu|WebGPU/i);
-});
-
-test('NaN losses from an extreme learning rate: the run stops with a message, the autosave stays', { timeout: 300_000 }, async () => {
+test('NaN losses from an extreme learning rate: the run stops with a message, the autosave stays', { timeout: 1_200_000 }, async () => {
   const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`);
   await ready(page);
   await shortRun(page, { epochs: 1, images: 16 });
   await page.click('#start');
-  await waitState(page, ['finished'], 120_000);
-  await autosavedAfter(page, 1, 30_000);
+  await waitState(page, ['finished']);
+  await autosavedAfter(page, 1);
   await page.click('#reset');
   await shortRun(page, { epochs: 1, images: 16, lr: '1000' });
   await page.click('#start');
-  await page.waitForFunction(() => /diverged/.test(document.getElementById('run-error').textContent), null, { timeout: 120_000 });
+  await shows(page, 'run-error', 'diverged');
   assert.match(await text(page, '#run-error'), /training diverged at epoch 1, iteration 1: a loss is NaN or infinite/);
   assert.equal(await page.evaluate(() => document.getElementById('app').dataset.state), 'idle');
   assert.equal(await page.isDisabled('#resume-autosave'), false, 'the last autosave is offered');
@@ -61,7 +28,7 @@ test('NaN losses from an extreme learning rate: the run stops with a message, th
   // Still usable: a sane learning rate trains.
   await setField(page, 'lr', '2e-4');
   await page.click('#start');
-  await waitState(page, ['finished'], 120_000);
+  await waitState(page, ['finished']);
   noErrors(log);
 });
 
@@ -73,28 +40,28 @@ for (const [name, script, message] of [
     IDBObjectStore.prototype.put = function () { throw new DOMException('the quota has been exceeded', 'QuotaExceededError'); };
   }, /autosave: cannot write the autosave .*quota.*; training goes on/],
 ]) {
-  test(`IndexedDB ${name}: a message, training goes on, the autosave is still offered in this page`, { timeout: 300_000 }, async () => {
+  test(`IndexedDB ${name}: a message, training goes on, the autosave is still offered in this page`, { timeout: 1_200_000 }, async () => {
     const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`, (p) => p.addInitScript(script));
     await ready(page);
     await shortRun(page, { epochs: 2, images: 16 });
     await page.click('#start');
-    await waitState(page, ['finished'], 120_000);
+    await waitState(page, ['finished']);
     assert.match(await text(page, '#model-error'), message);
     assert.match(await text(page, '#epoch-label'), /epoch 2 \/ 2/);
     await page.click('#reset');
-    await waitState(page, ['idle'], 30_000);
+    await waitState(page, ['idle']);
     assert.match(await text(page, '#resume-autosave'), /epoch 2/);
     assert.equal(await page.isDisabled('#resume-autosave'), false);
     noErrors(log);
   });
 }
 
-test('the tab hidden and frozen, then shown again: training goes on, the page catches up', { timeout: 300_000 }, async () => {
+test('the tab hidden and frozen, then shown again: training goes on, the page catches up', { timeout: 1_200_000 }, async () => {
   const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`);
   await ready(page);
   await shortRun(page, { epochs: 3, images: 64 });
   await page.click('#start');
-  await waitState(page, ['running'], 30_000);
+  await waitState(page, ['running']);
   // Hidden (the visibilitychange a background tab gets), then frozen as browsers freeze background
   // tabs (timers and tasks stop), for three seconds.
   const visibility = (hidden) => page.evaluate((hidden) => {
@@ -114,7 +81,7 @@ test('the tab hidden and frozen, then shown again: training goes on, the page ca
   await new Promise((ok) => setTimeout(ok, 3000));
   await cdp.send('Page.setWebLifecycleState', { state: 'active' });
   await visibility(false);
-  await waitState(page, ['finished'], 240_000);
+  await waitState(page, ['finished']);
   assert.ok((await progressDone(page)) > hiddenAt, 'iterations after the thaw');
   assert.match(await text(page, '#epoch-label'), /epoch 3 \/ 3/);
   assert.equal((await drawn(page, 'reconstruction')).opaque, 1);
@@ -122,24 +89,24 @@ test('the tab hidden and frozen, then shown again: training goes on, the page ca
   noErrors(log);
 });
 
-test('a reload during training offers the last autosave: at most one epoch lost', { timeout: 300_000 }, async () => {
+test('a reload during training offers the last autosave: at most one epoch lost', { timeout: 1_200_000 }, async () => {
   const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`);
   await ready(page);
   await shortRun(page, { epochs: 4, images: 64 });
   await page.click('#start');
   await autosavedAfter(page, 1);
-  await page.waitForFunction(() => /epoch 2 \//.test(document.getElementById('epoch-label').textContent), null, { timeout: 60_000, polling: 50 });
+  await shows(page, 'epoch-label', 'epoch 2 /');
   const saved = Number((await text(page, '#autosave-status')).match(/after epoch (\d+)/)[1]);
   await page.reload();
   await ready(page);
-  await page.waitForFunction(() => /Resume autosave \(epoch \d+\)/.test(document.getElementById('resume-autosave').textContent), null, { timeout: 30_000 });
+  await shows(page, 'resume-autosave', 'Resume autosave \\(epoch \\d+\\)');
   const offered = Number((await text(page, '#resume-autosave')).match(/epoch (\d+)/)[1]);
   assert.ok(offered >= saved, `offered epoch ${offered}, saved before the reload ${saved}`);
   await setField(page, 'epochs', 1);
   await page.click('#resume-autosave');
-  await waitState(page, ['paused'], 60_000);
+  await waitState(page, ['paused']);
   await page.click('#resume');
-  await waitState(page, ['finished'], 120_000);
+  await waitState(page, ['finished']);
   assert.match(await text(page, '#epoch-label'), new RegExp(`epoch ${offered + 1} / ${offered + 1}`));
   noErrors(log);
 });

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -102,9 +103,39 @@ export async function setField(page, id, value) {
   await page.fill(`#${id}`, String(value));
 }
 
+/** Silence from the trainer that counts as a stalled page: a bound, not an estimate of a normal
+ * wait (a software GPU compiling its kernels is silent for tens of seconds on a busy machine). */
+export const STALL = Number(process.env.PAD_E2E_STALL_MS ?? 300_000);
+
+/** The trainer's message count (`#app[data-heard]`); `null` while the page navigates. */
+const heard = (page) => page.evaluate(() => document.getElementById('app')?.dataset.heard ?? '').catch(() => null);
+
+/** Wait until `predicate(arg)` holds in the page. Follows the page's own progress: it fails only
+ * when the trainer has been silent for `stall` ms (its message count stopped moving) — never
+ * because the machine is slow or busy. `what` names the wait in the failure. */
+export async function until(page, predicate, arg = null, { what = 'the page', stall = STALL } = {}) {
+  let last = await heard(page);
+  let since = Date.now();
+  for (;;) {
+    try {
+      await page.waitForFunction(predicate, arg, { timeout: 5_000, polling: 100 });
+      return;
+    } catch (e) {
+      if (e.name !== 'TimeoutError') throw e;
+    }
+    const now = await heard(page);
+    if (now !== last || now === null) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since > stall) {
+      assert.fail(`${what}: not yet, and the trainer has been silent for ${stall / 1000} s (${last} messages heard)`);
+    }
+  }
+}
+
 /** Wait for the page's run state (`data-state` of #app). */
-export async function waitState(page, states, timeout) {
-  await page.waitForFunction((s) => s.includes(document.getElementById('app')?.dataset.state), states, { timeout, polling: 250 });
+export async function waitState(page, states) {
+  await until(page, (s) => s.includes(document.getElementById('app')?.dataset.state), states, { what: `state ${states.join(' or ')}` });
 }
 
 /** Iterations done so far (from the iteration label and epoch), or 0. */
@@ -131,9 +162,17 @@ export function useBrowser() {
 }
 
 /** Wait until the trainer runs and the bundled MNIST is loaded. */
-export const ready = (page) => page.waitForFunction(
+export const ready = (page) => until(
+  page,
   () => /Running on/.test(document.getElementById('device-info')?.textContent) && /MNIST/.test(document.getElementById('data-summary')?.textContent),
-  null, { timeout: 120_000, polling: 250 });
+  null, { what: 'the trainer ready with bundled MNIST' });
+
+/** A message in an element (its text matches `pattern`, given as a string for the page). */
+export const shows = (page, id, pattern) => until(
+  page, ([id, p]) => new RegExp(p).test(document.getElementById(id)?.textContent ?? ''), [id, pattern], { what: `#${id} showing /${pattern}/` });
+
+/** Autosaved after epoch `e` (the IndexedDB autosave's status line). */
+export const autosavedAfter = (page, e) => shows(page, 'autosave-status', `after epoch ${e}\\b`);
 
 /** Settings for a short run: `epochs` epochs of `images` images in batches of `batch`, probes off. */
 export async function shortRun(page, { epochs, images, batch = 8, lr = '2e-4' }) {

@@ -3,7 +3,7 @@
 // files and training it asks nothing of any other origin — uploaded files never leave the browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, ready, shortRun, useBrowser, waitState } from './harness.mjs';
+import { open, ready, shortRun, useBrowser, waitState, until } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -19,7 +19,7 @@ function idxPair() {
   ];
 }
 
-test('a strict CSP, no request to another origin, uploads stay in the browser', { timeout: 300_000 }, async () => {
+test('a strict CSP, no request to another origin, uploads stay in the browser', { timeout: 1_200_000 }, async () => {
   const requests = [];
   const record = async (page) => {
     page.context().on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
@@ -35,15 +35,15 @@ test('a strict CSP, no request to another origin, uploads stay in the browser', 
   assert.match(policy, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/=]+'/);
   assert.match(policy, /connect-src 'self'/);
   await ready(page);
-  await page.waitForFunction(() => document.getElementById('app').dataset.pretrainedMs, null, { timeout: 120_000 });
+  await until(page, () => document.getElementById('app').dataset.pretrainedMs, null);
 
   // The user's own files, read and trained on.
   const files = idxPair();
   await page.setInputFiles('#files', files);
-  await page.waitForFunction(() => /64 training/.test(document.getElementById('data-summary').textContent), null, { timeout: 30_000 });
+  await until(page, () => /64 training/.test(document.getElementById('data-summary').textContent), null);
   await shortRun(page, { epochs: 1, images: 64 });
   await page.click('#start');
-  await waitState(page, ['finished'], 120_000);
+  await waitState(page, ['finished']);
 
   assert.deepEqual(await page.evaluate(() => window.__violations), [], 'nothing the page does is blocked by its policy');
   const origin = new URL(env.server.url).origin;
@@ -58,6 +58,6 @@ test('a strict CSP, no request to another origin, uploads stay in the browser', 
   // The policy holds: a script asking another origin is refused.
   const outcome = await page.evaluate(() => fetch('https://example.org/pad').then(() => 'sent', () => 'blocked'));
   assert.equal(outcome, 'blocked');
-  await page.waitForFunction(() => window.__violations.some((v) => /connect-src https:\/\/example\.org/.test(v)), null, { timeout: 10_000 });
+  await until(page, () => window.__violations.some((v) => /connect-src https:\/\/example\.org/.test(v)), null);
   assert.deepEqual(log.filter((l) => !/favicon|example\.org|Content Security Policy/.test(l)), []);
 });
