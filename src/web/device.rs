@@ -47,14 +47,18 @@ fn call(o: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue>
     f.apply(o, &args.iter().collect())
 }
 
-/// `navigator.gpu.requestAdapter()` in the current global scope (window or worker); `None` when
-/// there is no WebGPU or no adapter.
+/// `navigator.gpu.requestAdapter({ powerPreference: "high-performance" })` in the current global
+/// scope (window or worker); `None` when there is no WebGPU or no adapter.
 async fn request_adapter() -> Result<Option<Adapter>, JsValue> {
     let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
     if gpu.is_undefined() || gpu.is_null() {
         return Ok(None);
     }
-    let adapter = JsFuture::from(call(&gpu, "requestAdapter", &[])?.dyn_into::<Promise>()?).await?;
+    // The adapter cubecl will use (it asks for high performance): on a two-GPU laptop an
+    // options-less request may describe the other one.
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"powerPreference".into(), &"high-performance".into())?;
+    let adapter = JsFuture::from(call(&gpu, "requestAdapter", &[options.into()])?.dyn_into::<Promise>()?).await?;
     if adapter.is_null() || adapter.is_undefined() {
         return Ok(None);
     }
