@@ -5,6 +5,7 @@
 # prints every run's time and summary line and fails if any run failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pad-target}"   # as .ci/run: the build cache CI keeps
 runs=${RUNS:-3}
 out=out/loaded
 mkdir -p "$out"
