@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OUT, browser, colourPixels, drawn, open, progressDone, ready, serve, setField, shows, text, until, waitState } from './harness.mjs';
+import { OUT, browser, colourPixels, drawn, eventually, noErrors, open, phaseViewsDrawn, progressDone, ready, serve, setField, shows, text, until, waitState } from './harness.mjs';
 
 let server, chrome;
 const metrics = {};
@@ -27,18 +27,6 @@ async function small(page, { epochs = 1, batch = 8, images = 64 } = {}) {
   await setField(page, 'batch', batch);
   await setField(page, 'images', images);
 }
-
-/** All four phase views hold a full grid of 8 images (pixels drawn, opaque); the input varies. */
-export async function phaseViewsDrawn(page, images = 8) {
-  for (const id of ['input', 'reconstruction', 'nrem', 'rem']) {
-    const d = await drawn(page, id);
-    assert.equal(d.opaque, 1, `${id}: every pixel of the grid is drawn`);
-    assert.equal(await page.evaluate((id) => document.getElementById(id).width, id), images * 32, `${id}: ${images} images side by side`);
-  }
-  assert.ok((await drawn(page, 'input')).colours > 50, 'the input shows digits');
-}
-
-const noErrors = (log) => assert.deepEqual(log.filter((l) => !/favicon/.test(l)), [], 'no console errors');
 
 test('trains on the CPU: live views, plots, probes, pause and resume, a corrupt file answered while it trains', { timeout: 1_200_000 }, async () => {
   const { page, log } = await open(chrome, `${server.url}?device=cpu&pretrained=0`);
@@ -66,13 +54,7 @@ test('trains on the CPU: live views, plots, probes, pause and resume, a corrupt 
   await phaseViewsDrawn(page);
   await until(page, () => !/–/.test(document.getElementById('loss-values').innerText), null, { what: 'the loss values' });
   // The loss plot draws L_img in its colour (rgb 31,119,180) once there are two iterations.
-  await until(page, () => {
-    const c = document.getElementById('losses');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 31) < 8 && Math.abs(d[i + 1] - 119) < 8 && Math.abs(d[i + 2] - 180) < 8) n++;
-    return n > 20;
-  }, null, { what: 'the losses plotted' });
+  await eventually(page, async () => await colourPixels(page, 'losses', [31, 119, 180]) > 20, { what: 'the losses plotted' });
   for (const phase of [[240, 180, 40], [60, 110, 200], [150, 60, 170]]) {
     assert.ok(await colourPixels(page, 'hypnogram', phase) > 10, `the hypnogram shows phase ${phase}`);
   }

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OUT, browser, drawn, open, ready, serve, setField, shortRun, text, waitState, until } from './harness.mjs';
+import { OUT, browser, drawn, noErrors, open, ready, serve, setField, shortRun, text, waitState, until } from './harness.mjs';
 
 let server, chrome;
 before(async () => {
@@ -27,7 +27,6 @@ const pixels = (page, id) => page.evaluate((id) => {
   return c.width && c.height ? Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).join(',') : '';
 }, id);
 
-const noErrors = (log) => assert.deepEqual(log.filter((l) => !/favicon/.test(l)), [], 'no console errors');
 
 test('embed mode from URL parameters, with invalid ones noted', { timeout: 1_200_000 }, async () => {
   const q = 'embed=1&dataset=fashion&variant=no-rem&view=dreams&autostart=1&epochs=1&batch=8&images=16&probe=0&device=cpu';

@@ -4,11 +4,10 @@
 // one epoch is lost, and the page stays usable. The WebGPU device lost is in webgpu.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autosavedAfter, drawn, open, progressDone, ready, setField, shortRun, shows, text, until, useBrowser, waitState } from './harness.mjs';
+import { autosavedAfter, drawn, noErrors, open, progressDone, ready, setField, shortRun, shows, text, until, useBrowser, waitState } from './harness.mjs';
 
 const env = useBrowser();
 
-const noErrors = (log, allowed = /favicon/) => assert.deepEqual(log.filter((l) => !allowed.test(l)), [], 'no console errors');
 
 test('NaN losses from an extreme learning rate: the run stops with a message, the autosave stays', { timeout: 1_200_000 }, async () => {
   const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0`);

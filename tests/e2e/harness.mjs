@@ -110,19 +110,13 @@ export const STALL = Number(process.env.PAD_E2E_STALL_MS ?? 300_000);
 /** The trainer's message count (`#app[data-heard]`); `null` while the page navigates. */
 const heard = (page) => page.evaluate(() => document.getElementById('app')?.dataset.heard ?? '').catch(() => null);
 
-/** Wait until `predicate(arg)` holds in the page. Follows the page's own progress: it fails only
- * when the trainer has been silent for `stall` ms (its message count stopped moving) — never
- * because the machine is slow or busy. `what` names the wait in the failure. */
-export async function until(page, predicate, arg = null, { what = 'the page', stall = STALL } = {}) {
+/** Poll `attempt` (true when the wait is over) while the trainer makes progress: fail only when
+ * the trainer has been silent for `stall` ms (its message count stopped moving) — never because
+ * the machine is slow or busy. `what` names the wait in the failure. */
+async function whileProgressing(page, attempt, { what = 'the page', stall = STALL } = {}) {
   let last = await heard(page);
   let since = Date.now();
-  for (;;) {
-    try {
-      await page.waitForFunction(predicate, arg, { timeout: 5_000, polling: 100 });
-      return;
-    } catch (e) {
-      if (e.name !== 'TimeoutError') throw e;
-    }
+  while (!(await attempt())) {
     const now = await heard(page);
     if (now !== last || now === null) {
       last = now;
@@ -133,10 +127,42 @@ export async function until(page, predicate, arg = null, { what = 'the page', st
   }
 }
 
+/** Wait until `predicate(arg)` holds in the page (evaluated there), as long as the trainer makes
+ * progress. */
+export async function until(page, predicate, arg = null, options = {}) {
+  await whileProgressing(page, async () => {
+    try {
+      await page.waitForFunction(predicate, arg, { timeout: 5_000, polling: 100 });
+      return true;
+    } catch (e) {
+      if (e.name !== 'TimeoutError') throw e;
+      return false;
+    }
+  }, options);
+}
+
+/** Wait until `check()` (run here, e.g. reading a canvas) holds, as long as the trainer makes progress. */
+export async function eventually(page, check, options = {}) {
+  await whileProgressing(page, async () => (await check()) || (await page.waitForTimeout(250), false), options);
+}
+
 /** Wait for the page's run state (`data-state` of #app). */
 export async function waitState(page, states) {
   await until(page, (s) => s.includes(document.getElementById('app')?.dataset.state), states, { what: `state ${states.join(' or ')}` });
 }
+
+/** All four phase views hold a full grid of `images` images (pixels drawn, opaque); the input varies. */
+export async function phaseViewsDrawn(page, images = 8) {
+  for (const id of ['input', 'reconstruction', 'nrem', 'rem']) {
+    const d = await drawn(page, id);
+    assert.equal(d.opaque, 1, `${id}: every pixel of the grid is drawn`);
+    assert.equal(await page.evaluate((id) => document.getElementById(id).width, id), images * 32, `${id}: ${images} images side by side`);
+  }
+  assert.ok((await drawn(page, 'input')).colours > 50, 'the input shows digits');
+}
+
+/** No console errors or uncaught exceptions in `log`, but those `allowed` (a missing favicon). */
+export const noErrors = (log, allowed = /favicon/) => assert.deepEqual(log.filter((l) => !allowed.test(l)), [], 'no console errors');
 
 /** Iterations done so far (from the iteration label and epoch), or 0. */
 export async function progressDone(page) {

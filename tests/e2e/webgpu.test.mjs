@@ -6,7 +6,7 @@
 // GPU device is destroyed mid-run it says so, restarts the trainer and resumes the autosave.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autosavedAfter, drawn, open, ready, setField, shortRun, shows, text, until, useBrowser, waitState } from './harness.mjs';
+import { autosavedAfter, noErrors, open, phaseViewsDrawn, ready, setField, shortRun, shows, text, until, useBrowser, waitState } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -29,10 +29,7 @@ GPUAdapter.prototype.requestDevice = async function (...a) { const d = await req
   await shortRun(page, { epochs: 2, images: 8, batch: 4 });
   await page.click('#start');
   await until(page, () => document.getElementById('app').dataset.firstPicturesMs, null, { what: 'the first pictures on WebGPU' });
-  for (const id of ['input', 'reconstruction', 'nrem', 'rem']) {
-    assert.equal((await drawn(page, id)).opaque, 1, `${id} drawn`);
-    assert.equal(await page.evaluate((id) => document.getElementById(id).width, id), 4 * 32, `${id}: 4 images`);
-  }
+  await phaseViewsDrawn(page, 4);
   // A file dropped while the software GPU works is answered at once.
   await page.setInputFiles('#files', { name: 'garbage.bin', mimeType: 'application/octet-stream', buffer: Buffer.from('not a dataset at all') });
   await shows(page, 'data-error', 'garbage\\.bin: not a recognised dataset file');
@@ -53,5 +50,5 @@ GPUAdapter.prototype.requestDevice = async function (...a) { const d = await req
   await waitState(page, ['finished']);
   assert.match(await text(page, '#epoch-label'), /epoch 2 \/ 2/);
   assert.equal(await text(page, '#run-error'), '');
-  assert.deepEqual(log.filter((l) => !/favicon|device|Destroyed|lost|GPU|wgpu|WebGPU/i.test(l)), [], 'no console errors');
+  noErrors(log, /favicon|device|Destroyed|lost|GPU|wgpu|WebGPU/i);
 });

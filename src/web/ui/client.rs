@@ -30,6 +30,9 @@ struct Inner {
     /// Files sent but not yet accepted: they become `data` when the worker reads them as a
     /// dataset (a refused file must not replace the data a restart sends again).
     offered: RefCell<Option<Rc<Vec<NamedFile>>>>,
+    /// The trainer's messages so far, shown on `#app[data-heard]`: while the count moves, the
+    /// trainer is alive and working, however slowly (the browser tests wait on it, not the clock).
+    heard: Cell<u64>,
     /// Keeps the worker's callbacks alive.
     callbacks: RefCell<Vec<Callback>>,
 }
@@ -47,6 +50,7 @@ impl Client {
             device: Cell::new(device),
             data: RefCell::new(None),
             offered: RefCell::new(None),
+            heard: Cell::new(0),
             callbacks: RefCell::new(Vec::new()),
         }));
         c.spawn();
@@ -71,7 +75,7 @@ impl Client {
         let on_message = Callback::new(move |m: JsValue| {
             let Ok(m) = m.dyn_into::<MessageEvent>() else { return };
             let bytes = Uint8Array::new(&m.data()).to_vec();
-            heard();
+            me.heard();
             match protocol::decode::<Event>(&bytes) {
                 Ok(Event::Listening) => me.flush(),
                 Ok(Event::Fatal(message)) => me.restart(&message),
@@ -155,6 +159,15 @@ impl Client {
         *self.0.offered.borrow_mut() = files;
     }
 
+    /// Count one more message from the trainer on `#app[data-heard]`.
+    fn heard(&self) {
+        let n = self.0.heard.get() + 1;
+        self.0.heard.set(n);
+        if let Some(app) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
+            let _ = app.set_attribute("data-heard", &n.to_string());
+        }
+    }
+
     /// The worker listens: send what waited.
     fn flush(&self) {
         let waiting = self.0.waiting.borrow_mut().take().unwrap_or_default();
@@ -177,19 +190,5 @@ impl Client {
         if let Err(e) = sent {
             self.0.page.apply(Event::Error { topic: Topic::Run, message: format!("cannot reach the trainer: {e}") });
         }
-    }
-}
-
-thread_local!(static HEARD: Cell<u64> = const { Cell::new(0) });
-
-/// Count the trainer's messages on `#app[data-heard]`: while the count moves, the trainer is alive
-/// and working, however slowly (the browser tests wait on it rather than on the clock).
-fn heard() {
-    let n = HEARD.with(|h| {
-        h.set(h.get() + 1);
-        h.get()
-    });
-    if let Some(app) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
-        let _ = app.set_attribute("data-heard", &n.to_string());
     }
 }
