@@ -2,11 +2,13 @@
 //!
 //! One model core over Burn's runtime [`Device`](burn::tensor::Device), shared by the native CLI
 //! (`pad`), the browser app and the tests:
-//! - [`model`]: the encoder/discriminator `E` and the generator `G` (spec §1);
+//! - [`model`]: the encoder/discriminator `E` and the generator `G`
+//!   (docs/decisions.md#architecture);
 //! - [`sleep`]: the three brain states — Wake, NREM (perturbed dreaming), REM (adversarial
-//!   dreaming) — with occlusion and the hippocampal memory (spec §3);
+//!   dreaming) — with occlusion and the hippocampal memory (docs/decisions.md#training);
 //! - [`train`]: the trainer, variants, optimizer semantics and checkpoints;
-//! - [`eval`]: linear probes, occlusion robustness, latent organisation (spec §6);
+//! - [`eval`]: linear probes, occlusion robustness, latent organisation
+//!   (docs/decisions.md#evaluation);
 //! - [`data`]: readers for the official dataset files and the bundled subsets;
 //! - [`session`]: the trainer behind the browser page (commands in, events out).
 //!

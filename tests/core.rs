@@ -1,4 +1,5 @@
-//! The model and the rules of the three phases (pad-spec §1, §3), on the CPU backend.
+//! The model and the rules of the three phases (docs/decisions.md#architecture, #training), on the
+//! CPU backend.
 
 mod common;
 
@@ -188,7 +189,8 @@ fn rem_latent_mixes_memories_as_the_code() {
     assert_eq!(read(h.rem_latent(RemInput::SingleMemory, t(2.0), false)), 8.0);
 }
 
-/// Wake: L_real reaches the trunk and E_d, L_KL trunk and E_z, L_img trunk, E_z and G (spec §3.3).
+/// Wake: L_real reaches the trunk and E_d, L_KL trunk and E_z, L_img trunk, E_z and G
+/// (docs/decisions.md#gradient-routing).
 #[test]
 fn wake_gradients_reach_exactly_the_specified_parameters() {
     let (e, g) = nets(3, 1);
@@ -283,8 +285,9 @@ fn linear_grads(lin: &burn::nn::Linear, weight: Option<f32>, bias: Option<f32>) 
     g
 }
 
-/// Decision D1: the PyTorch 1.x zero-filled step moves a parameter that had a gradient before even
-/// when the current phase gives it none; the PyTorch ≥ 2 option leaves it alone.
+/// Decision `zero-filled-steps` (docs/decisions.md): the PyTorch 1.x zero-filled step moves a
+/// parameter that had a gradient before even when the current phase gives it none; the PyTorch
+/// ≥ 2 option leaves it alone.
 #[test]
 fn optimizer_step_semantics() {
     let ad = cpu().autodiff();
@@ -319,8 +322,8 @@ fn optimizer_step_semantics() {
     }
 }
 
-/// Decision D2: ε = 1e-8 (Burn's default is 1e-5): a first step with a tiny gradient still moves a
-/// parameter by almost the full learning rate.
+/// Decision `adam-settings`: ε = 1e-8 (Burn's default is 1e-5): a first step with a tiny
+/// gradient still moves a parameter by almost the full learning rate.
 #[test]
 fn adam_uses_pytorch_epsilon() {
     let ad = cpu().autodiff();

@@ -145,7 +145,7 @@ fn svhn_mat_reader_handles_plain_and_compressed_files() {
     let y = mat_matrix("y", 6, &[2, 1], 9, &[10f64, 3.0].iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<_>>());
     for compress in [false, true] {
         let set = svhn::parse("t.mat", &mat_file(&[x.clone(), y.clone()], compress)).unwrap();
-        assert_eq!(set.labels, vec![0, 3], "label 10 is digit 0 (D9)");
+        assert_eq!(set.labels, vec![0, 3], "label 10 is digit 0 (`svhn-mat`, docs/decisions.md)");
         // image 1, channel 2, row 5, col 9
         let px = set.image(1)[2 * 1024 + 5 * 32 + 9];
         assert_eq!(px, (5 * 7 + 9 * 3 + 2 * 50 + 11) as u8);

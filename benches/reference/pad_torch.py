@@ -1,10 +1,11 @@
-"""A compact PyTorch PAD written from ../shared/docs/pad-spec.md (benchmark tooling, not product),
-and the numeric cross-check against the Rust implementation.
+"""A compact PyTorch PAD written from the model's decisions (../../docs/decisions.md; benchmark tooling,
+not product), and the numeric cross-check against the Rust implementation.
 
-`pad reference --out DIR` records, for both optimizer step semantics (spec D1), a few iterations
-of the Rust trainer: initial weights, each iteration's batch and random draws (occlusion mask, REM
-noise, wake noise), and the losses and weights after each iteration. This script loads the same
-weights into the PyTorch model, runs the same iterations on the same inputs, and compares.
+`pad reference --out DIR` records, for both optimizer step semantics (decision `zero-filled-steps`),
+a few iterations of the Rust trainer: initial weights, each iteration's batch and random draws
+(occlusion mask, REM noise, wake noise), and the losses and weights after each iteration. This
+script loads the same weights into the PyTorch model, runs the same iterations on the same inputs,
+and compares.
 
     python pad_torch.py DIR            # compares every *.safetensors in DIR; exit 1 on mismatch
 
@@ -38,7 +39,7 @@ class GradReverse(torch.autograd.Function):
 
 
 class Encoder(nn.Module):
-    """E (spec §1.1): conv1–3 trunk; E_z = conv4 (linear), E_d = dis + sigmoid, both on conv3."""
+    """E (`encoder`): conv1–3 trunk; E_z = conv4 (linear), E_d = dis + sigmoid, both on conv3."""
 
     def __init__(self, c, nz=256):
         super().__init__()
@@ -56,7 +57,7 @@ class Encoder(nn.Module):
 
 
 class Generator(nn.Module):
-    """G (spec §1.2): transposed convs 256→256→128→64→C, tanh; gradient reversal when asked."""
+    """G (`generator`): transposed convs 256→256→128→64→C, tanh; gradient reversal when asked."""
 
     def __init__(self, c, nz=256):
         super().__init__()
@@ -74,13 +75,13 @@ class Generator(nn.Module):
 
 
 def kl(z):
-    """Batch KL (spec eq. 4): mean_j[(s² + m²)/2 − log s − 1/2], s the unbiased std."""
+    """Batch KL (the paper's eq. 4; `losses`): mean_j[(s² + m²)/2 − log s − 1/2], s the unbiased std."""
     m, s = z.mean(0), z.std(0)
     return ((s ** 2 + m ** 2) / 2 - torch.log(s) - 0.5).mean()
 
 
-bce = nn.BCELoss()  # log terms clamped at −100 (D4)
-mse = nn.MSELoss()  # mean over elements (spec §8.1)
+bce = nn.BCELoss()  # log terms clamped at −100 (`bce-clamp`)
+mse = nn.MSELoss()  # mean over elements (`mse-mean`)
 
 
 def run(tensors, meta, set_to_none):
@@ -127,13 +128,13 @@ def run(tensors, meta, set_to_none):
         else:
             with torch.no_grad():
                 l_nrem = mse(E(x_occ)[0], z_mem)
-        opt_e.step()  # runs even when N == 0 (spec §8.9)
+        opt_e.step()  # runs even when N == 0 (`nrem-step-always`)
         # ---------- REM ----------
         opt_e.zero_grad(set_to_none=set_to_none)
         opt_g.zero_grad(set_to_none=set_to_none)
         if w["rem_input"] == "SingleMemory":
             z_mix = z_mem
-        elif k == 0 or z_old is None:  # first iteration of the epoch (D5)
+        elif k == 0 or z_old is None:  # first iteration of the epoch (`rem-first-iteration`)
             z_mix = 0.5 * z_mem + 0.5 * eps_rem
         else:
             z_mix = 0.25 * z_mem + 0.25 * z_old + 0.5 * eps_rem

@@ -94,7 +94,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         ),
     )?;
     eprintln!(
-        "latent organisation (mean squared differences, D8): intra/inter {:.3}, clean-occluded/inter {:.3}",
+        "latent organisation (mean squared differences, see docs/decisions.md): intra/inter {:.3}, clean-occluded/inter {:.3}",
         m.intra_inter_ratio, m.occluded_inter_ratio
     );
 

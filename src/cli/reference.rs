@@ -1,6 +1,7 @@
 //! `pad reference`: what the PyTorch cross-check (`benches/reference/`) compares against — a few
 //! PAD iterations from fixed initial weights on a fixed batch, with every random draw recorded, for
-//! both optimizer step semantics (decision D1: PyTorch 1.x `zero_grad()` vs `set_to_none=True`).
+//! both optimizer step semantics (decision `zero-filled-steps`, docs/decisions.md: PyTorch 1.x
+//! `zero_grad()` vs `set_to_none=True`).
 //!
 //! One safetensors file per step semantics, `<variant>-<semantics>.safetensors`, holding
 //! - `init.encoder.<path>`, `init.generator.<path>`: the initial weights (PyTorch layouts);

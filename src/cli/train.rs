@@ -63,7 +63,8 @@ enum SemanticsArg {
     SkipMissing,
 }
 
-/// The dataset of a run, with --train-limit applied and checked against the batch size (D10).
+/// The dataset of a run, with --train-limit applied and checked against the batch size (decision
+/// `batch-of-two`, docs/decisions.md).
 pub fn load_data(spec: &DatasetSpec, test: Option<&Path>, limit: Option<usize>, batch: usize) -> Result<Dataset, Error> {
     let mut data = spec.load(test)?;
     if let Some(n) = limit {

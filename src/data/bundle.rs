@@ -6,8 +6,8 @@
 //! header                     UTF-8 JSON: name, classes, channels, height, width, train, test, source, licence
 //! payload                    gzip of: train labels, train pixels, test labels, test pixels (u8)
 //! ```
-//! Pixels are stored at their native size (28×28 for MNIST) and resized to 32×32 on load (D7),
-//! which keeps the page's download small.
+//! Pixels are stored at their native size (28×28 for MNIST) and resized to 32×32 on load
+//! (decision `bilinear-resize`, docs/decisions.md), which keeps the page's download small.
 
 use super::{Dataset, ImageSet, check_count, gunzip_limited};
 use crate::Error;

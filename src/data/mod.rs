@@ -1,5 +1,5 @@
 //! Datasets: readers for the official file formats, the project's bundle format, and the
-//! conversion of images to network inputs (32×32, [−1, 1]; spec §1.5).
+//! conversion of images to network inputs (32×32, [−1, 1]; docs/decisions.md#input-normalisation).
 //!
 //! Every reader validates what it is given and answers a clear [`Error::Data`] on truncated,
 //! oversized, wrong-magic or inconsistent input; none of them panics or allocates more than the
@@ -27,7 +27,7 @@ pub struct ImageSet {
     pub labels: Vec<u8>,
 }
 
-/// Side of every network input (spec §1.5).
+/// Side of every network input (`input-normalisation`).
 pub const SIDE: usize = 32;
 
 /// Largest number of images a split may hold (SVHN's `extra` split has 531,131).
@@ -35,7 +35,7 @@ pub const MAX_IMAGES: usize = 1_000_000;
 
 impl ImageSet {
     /// Build from raw images of any size; images that are not 32×32 are resized bilinearly as
-    /// torchvision's `Resize(32)` does (decision D7).
+    /// torchvision's `Resize(32)` does (decision `bilinear-resize`, docs/decisions.md).
     pub fn from_raw(channels: usize, height: usize, width: usize, pixels: Vec<u8>, labels: Vec<u8>) -> Result<Self, Error> {
         let per = channels * height * width;
         if per == 0 || pixels.len() != per * labels.len() {

@@ -1,7 +1,8 @@
-//! Bilinear resizing of 8-bit images as torchvision's `Resize(32)` does on PIL images (D7): two
-//! separable passes (horizontal, then vertical) with PIL's triangle filter, half-pixel centres,
-//! edge taps renormalised, rounded to 8 bits after each pass. Used to bring 28×28 MNIST and
-//! Fashion-MNIST to 32×32 once, when a dataset is loaded.
+//! Bilinear resizing of 8-bit images as torchvision's `Resize(32)` does on PIL images (decision
+//! `bilinear-resize`, docs/decisions.md): two separable passes (horizontal, then vertical) with
+//! PIL's triangle filter, half-pixel centres, edge taps renormalised, rounded to 8 bits after
+//! each pass. Used to bring 28×28 MNIST and Fashion-MNIST to 32×32 once, when a dataset is
+//! loaded.
 
 /// Taps of one output coordinate: (first input index, weights).
 fn taps(in_size: usize, out_size: usize) -> Vec<(usize, Vec<f64>)> {

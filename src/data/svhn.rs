@@ -1,5 +1,6 @@
-//! SVHN cropped digits, official `*_32x32.mat` (MATLAB v5 MAT-file, decision D9): variable `X`
-//! (32, 32, 3, N) uint8 in column-major order and `y` (N, 1) with labels 1–10, 10 meaning digit 0.
+//! SVHN cropped digits, official `*_32x32.mat` (MATLAB v5 MAT-file, decision `svhn-mat`,
+//! docs/decisions.md): variable `X` (32, 32, 3, N) uint8 in column-major order and `y` (N, 1) with
+//! labels 1–10, 10 meaning digit 0.
 //!
 //! No maintained Rust crate reads MAT v5 with the size checks this program needs (a declared
 //! size must never drive an allocation), so this is a small reader for exactly the subset of the
@@ -211,7 +212,7 @@ pub fn parse(what: &str, bytes: &[u8]) -> Result<ImageSet, Error> {
         if v.fract() != 0.0 || !(1.0..=10.0).contains(&v) {
             return Err(Error::Data(format!("{what}: label {v} of image {i} is outside 1..=10")));
         }
-        labels.push(if v == 10.0 { 0 } else { v as u8 }); // D9: label 10 is digit 0
+        labels.push(if v == 10.0 { 0 } else { v as u8 }); // `svhn-mat`: label 10 is digit 0
     }
     // Column-major X[r, c, ch, n] sits at r + 32·(c + 32·(ch + 3·n)); we store n, ch, r, c.
     let plane = SIDE * SIDE;

@@ -1,8 +1,8 @@
-//! Latent-space organisation (spec §6.3, the paper's Fig. 6e–f), in the official code's version
-//! (decision D8): mean *squared* element differences between paired latents, not Euclidean
-//! distances; same-class pairs drawn from the two halves of each class list; training images;
-//! one 30 % tile-4 occlusion mask shared by the batch; sampling with replacement
-//! (`np.random.choice`).
+//! Latent-space organisation (docs/decisions.md#latent-organisation, the paper's Fig. 6e–f), in
+//! the official code's version (decision `latent-squared-distance`): mean *squared* element
+//! differences between paired latents, not Euclidean distances; same-class pairs drawn from the
+//! two halves of each class list; training images; one 30 % tile-4 occlusion mask shared by the
+//! batch; sampling with replacement (`np.random.choice`).
 
 use super::encode;
 use crate::Error;

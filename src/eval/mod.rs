@@ -1,5 +1,6 @@
-//! Evaluation of the learned representation (spec §6): linear probes, robustness to occlusion and
-//! latent-space organisation. All of it runs on the model's device; host reads are async.
+//! Evaluation of the learned representation (docs/decisions.md#evaluation): linear probes,
+//! robustness to occlusion and latent-space organisation. All of it runs on the model's device;
+//! host reads are async.
 
 pub mod dreams;
 pub mod evaluation;
@@ -18,8 +19,8 @@ use rand::Rng;
 const CHUNK: usize = 256;
 
 /// Latents z = E_z(x) of the images at `indices` (all when `None`), optionally occluded with one
-/// independent mask per image (evaluation masks, spec §6.2). Shape (N, n_z), on `device`. Yields
-/// to the host between chunks ([`crate::pace`]).
+/// independent mask per image (evaluation masks, docs/decisions.md#occlusion-robustness). Shape
+/// (N, n_z), on `device`. Yields to the host between chunks ([`crate::pace`]).
 pub async fn encode<R: Rng>(
     encoder: &Encoder,
     set: &ImageSet,

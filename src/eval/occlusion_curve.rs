@@ -1,6 +1,6 @@
-//! Robustness to occlusion (spec §6.2, the paper's Fig. 5): probes trained on clean training
-//! latents, evaluated on test images occluded with tile-4 masks, one independent mask per image,
-//! at 0, 10, …, 100 %.
+//! Robustness to occlusion (docs/decisions.md#occlusion-robustness, the paper's Fig. 5): probes
+//! trained on clean training latents, evaluated on test images occluded with tile-4 masks, one
+//! independent mask per image, at 0, 10, …, 100 %.
 
 use super::encode;
 use super::probe::Probe;

@@ -1,4 +1,5 @@
-//! Linear separability of the latents (spec §6.1, decisions D6 and D11).
+//! Linear separability of the latents (docs/decisions.md#linear-probe; decisions `probe-accuracy`
+//! and `stable-probe`).
 
 use crate::Error;
 use crate::model::Init;
@@ -22,7 +23,7 @@ pub const STABLE_STEPS: usize = 300;
 pub const STABLE_LR: f64 = 0.05;
 pub const STABLE_L2: f32 = 1e-4;
 
-/// Test accuracy of a classifier, both ways of D6.
+/// Test accuracy of a classifier, both ways of `probe-accuracy`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Accuracy {
     /// Mean of per-batch accuracies over full batches of 64 (drop_last), as the official script;
@@ -78,7 +79,7 @@ fn check(z: &Tensor<2>, y: &[u8], classes: usize) -> Result<(), Error> {
 }
 
 /// The official probe: `nn.Linear(n_z, classes)` with PyTorch's default init, plain SGD lr 0.2,
-/// batch 64 shuffled with drop_last, 20 epochs, no standardisation (spec §6.1).
+/// batch 64 shuffled with drop_last, 20 epochs, no standardisation (`linear-probe`).
 pub async fn train_official<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut R) -> Result<Probe, Error> {
     check(&z, y, classes)?;
     let device = z.device().inner();
@@ -105,9 +106,9 @@ pub async fn train_official<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng:
     Ok(Probe { linear: linear.valid(), standardise: None })
 }
 
-/// The stable probe of D11: latents standardised with training statistics, multinomial logistic
-/// regression trained full-batch with Adam for a fixed schedule (the loss is convex, so this
-/// converges; `tests/probe.rs` checks it separates separable data).
+/// The stable probe (`stable-probe`): latents standardised with training statistics,
+/// multinomial logistic regression trained full-batch with Adam for a fixed schedule (the loss
+/// is convex, so this converges; `tests/probe.rs` checks it separates separable data).
 pub async fn train_stable<R: Rng>(z: Tensor<2>, y: &[u8], classes: usize, rng: &mut R) -> Result<Probe, Error> {
     check(&z, y, classes)?;
     let device = z.device().inner();

@@ -1,4 +1,4 @@
-//! Encoder/discriminator `E` (spec §1.1; `network.py::Discriminator`).
+//! Encoder/discriminator `E` (docs/decisions.md#encoder; `network.py::Discriminator`).
 
 use super::{Init, ModelShape, covering};
 use burn::nn::conv::Conv2d;

@@ -1,4 +1,5 @@
-//! Generator `G` (spec §1.2; `network.py::Generator`): the encoder's mirror with transposed convs.
+//! Generator `G` (docs/decisions.md#generator; `network.py::Generator`): the encoder's mirror with
+//! transposed convs.
 
 use super::{Init, ModelShape, covering};
 use burn::nn::conv::ConvTranspose2d;
@@ -10,7 +11,7 @@ const SLOPE: f64 = 0.2;
 
 #[derive(Module, Debug)]
 pub struct Generator {
-    /// stride 1, pad 0: 1×1 → 4×4 (the paper's stride 2 gives the same output, spec §1.2).
+    /// stride 1, pad 0: 1×1 → 4×4 (the paper's stride 2 gives the same output).
     pub tconv1: ConvTranspose2d,
     pub tconv2: ConvTranspose2d,
     pub tconv3: ConvTranspose2d,

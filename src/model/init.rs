@@ -1,5 +1,6 @@
-//! Weight initialisation of the official code (`utils.py::weights_init`, spec §1.4), drawn from the
-//! project's seeded host RNG so that one seed gives the same network on every device.
+//! Weight initialisation of the official code (`utils.py::weights_init`,
+//! docs/decisions.md#initialisation), drawn from the project's seeded host RNG so that one seed
+//! gives the same network on every device.
 
 use burn::module::Param;
 use burn::nn::PaddingConfig2d;
@@ -9,7 +10,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 
 /// Source of initial weights: every conv weight ~ N(0, 0.02); biases keep PyTorch's default
-/// U(−1/√fan_in, 1/√fan_in), where a transposed conv's fan_in is `out_channels·k²` (spec §1.4).
+/// U(−1/√fan_in, 1/√fan_in), where a transposed conv's fan_in is `out_channels·k²`.
 pub struct Init<'a, R: Rng> {
     pub rng: &'a mut R,
     pub device: &'a Device,

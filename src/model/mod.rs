@@ -1,4 +1,5 @@
-//! The cortical networks of PAD (pad-spec §1): the encoder/discriminator `E` and the generator `G`.
+//! The cortical networks of PAD (docs/decisions.md#architecture): the encoder/discriminator `E` and
+//! the generator `G`.
 //!
 //! Both are plain Burn modules over a runtime [`Device`](burn::tensor::Device); the same code runs on
 //! the CPU (Flex), natively on wgpu, and on WebGPU in the browser.
@@ -26,7 +27,7 @@ pub struct ModelShape {
 }
 
 impl ModelShape {
-    /// Images are always 32×32 (spec §1.5).
+    /// Images are always 32×32 (docs/decisions.md#input-normalisation).
     pub const SIDE: usize = 32;
 
     pub fn new(channels: usize, latent: usize) -> Self {

@@ -1,17 +1,19 @@
-//! The loss functions of spec §3.2, with the official code's reductions and PyTorch semantics.
+//! The loss functions (docs/decisions.md#losses), with the official code's reductions and PyTorch
+//! semantics.
 
 use burn::prelude::*;
 
-/// PyTorch's `BCELoss` clamps each log term at −100 (decision D4).
+/// PyTorch's `BCELoss` clamps each log term at −100 (decision `bce-clamp`).
 const LOG_FLOOR: f64 = -100.0;
 
-/// `nn.MSELoss()`: mean over all elements (not the paper's per-sample sum, spec §8.1).
+/// `nn.MSELoss()`: mean over all elements (not the paper's per-sample sum; `mse-mean`).
 pub fn mse<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Tensor<1> {
     (a - b).square().mean()
 }
 
-/// Batch KL term (spec eq. 4): mean_j[(σ_j² + μ_j²)/2 − log σ_j − 1/2] with the batch mean μ and
-/// the unbiased (N−1) batch std σ of each latent dimension. Needs a batch of at least 2 (D10).
+/// Batch KL term (the paper's eq. 4): mean_j[(σ_j² + μ_j²)/2 − log σ_j − 1/2] with the batch mean μ
+/// and the unbiased (N−1) batch std σ of each latent dimension. Needs a batch of at least 2
+/// (decision `batch-of-two`).
 pub fn kl_batch(z: Tensor<2>) -> Tensor<1> {
     let (var, mean) = z.var_mean(0); // (1, n_z) each, var unbiased
     let log_std = var.clone().log().mul_scalar(0.5);

@@ -1,10 +1,12 @@
-//! The "hippocampus" (spec §3.4): a trivial buffer of the current and previous latent batches.
+//! The "hippocampus" (docs/decisions.md#memory): a trivial buffer of the current and previous
+//! latent batches.
 
 #[cfg(feature = "trainer")]
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// How REM builds its latent from memory (spec §3.6, decision D5).
+/// How REM builds its latent from memory (docs/decisions.md#rem-latent, decision
+/// `rem-first-iteration`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RemInput {
     /// PAD: 0.25·z + 0.25·z_old + 0.5·ε (0.5·z + 0.5·ε on the first iteration of an epoch).

@@ -1,4 +1,4 @@
-//! The three brain states of one PAD iteration (spec §3): Wake → NREM → REM.
+//! The three brain states of one PAD iteration (docs/decisions.md#training): Wake → NREM → REM.
 //!
 //! Each phase is a function that builds its objective from the networks and says which network
 //! learns from it; [`crate::train::Trainer`] runs them in order and steps the optimizers.

@@ -1,5 +1,6 @@
-//! NREM, perturbed dreaming (spec §3.1): G dreams the stored memory (no learning in G), the dream
-//! is occluded, and the encoder learns to map the occluded dream back to the memory.
+//! NREM, perturbed dreaming (docs/decisions.md#training-iteration): G dreams the stored memory
+//! (no learning in G), the dream is occluded, and the encoder learns to map the occluded dream
+//! back to the memory.
 
 use super::losses::mse;
 use crate::model::{Encoder, Generator};

@@ -1,5 +1,5 @@
-//! NREM's perturbation (spec §3.5, `utils.py::Occlude`): square tiles of the image set to 0
-//! (mid-grey in [−1, 1]) independently with probability p.
+//! NREM's perturbation (docs/decisions.md#occlusion, `utils.py::Occlude`): square tiles of the
+//! image set to 0 (mid-grey in [−1, 1]) independently with probability p.
 
 use rand::{Rng, RngExt};
 
@@ -40,7 +40,8 @@ impl Occlusion {
         mask
     }
 
-    /// `count` independent masks, one per image (evaluation, spec §6.2), concatenated.
+    /// `count` independent masks, one per image (evaluation,
+    /// docs/decisions.md#occlusion-robustness), concatenated.
     pub fn masks<R: Rng>(&self, side: usize, count: usize, rng: &mut R) -> Vec<f32> {
         (0..count).flat_map(|_| self.mask(side, rng)).collect()
     }

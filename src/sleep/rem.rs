@@ -1,5 +1,6 @@
-//! REM, adversarial dreaming (spec §3.1): G dreams from a mix of memories and noise, E_d learns to
-//! call the dream "fake", and G learns the opposite through a reversed gradient.
+//! REM, adversarial dreaming (docs/decisions.md#training-iteration): G dreams from a mix of
+//! memories and noise, E_d learns to call the dream "fake", and G learns the opposite through a
+//! reversed gradient.
 
 use super::losses::bce_fake;
 use crate::model::{Encoder, Generator};

@@ -1,5 +1,6 @@
-//! Wake (spec §3.1): reconstruct the real batch, regularise the latent batch, and (with REM on)
-//! learn that real images are real. E and G both learn; the latents go to the hippocampus.
+//! Wake (docs/decisions.md#training-iteration): reconstruct the real batch, regularise the
+//! latent batch, and (with REM on) learn that real images are real. E and G both learn; the
+//! latents go to the hippocampus.
 
 use super::losses::{bce_real, kl_batch, mse};
 use crate::model::{Encoder, Generator};
@@ -22,7 +23,8 @@ pub struct WakePass {
 /// Wake forward pass on a real batch `x` (B, C, 32, 32) in [−1, 1].
 ///
 /// `latent_noise` (B, n_z) is added to z only as G's input (the "w/o REM" and "Wake only"
-/// conditions, decision D3); the KL term always acts on the clean z and always has weight 1.
+/// conditions, decision `wake-noise`, docs/decisions.md); the KL term always acts on the clean
+/// z and always has weight 1.
 pub fn wake(encoder: &Encoder, generator: &Generator, x: Tensor<4>, latent_noise: Option<Tensor<2>>, weights: &PhaseWeights) -> WakePass {
     let out = encoder.forward(x.clone());
     let l_real = bce_real(out.d);

@@ -1,4 +1,5 @@
-//! Training settings: the paper's conditions (spec §5) and the run's hyper-parameters.
+//! Training settings: the paper's conditions (docs/decisions.md#conditions) and the run's
+//! hyper-parameters.
 
 use crate::Error;
 use crate::sleep::memory::RemInput;
@@ -6,19 +7,20 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The conditions of the paper's ablation table (spec §5, Appendix 1—table 1).
+/// The conditions of the paper's ablation table (`conditions`; Appendix 1—table 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Variant {
     /// Full PAD: Wake, NREM and REM.
     Pad,
-    /// NREM weight 0 (its optimizer step still runs, spec §8.9).
+    /// NREM weight 0 (its optimizer step still runs, decision `nrem-step-always`,
+    /// docs/decisions.md).
     NoNrem,
-    /// REM off; wake latent noise std 0.5 and NREM weight 0.5 (decision D3).
+    /// REM off; wake latent noise std 0.5 and NREM weight 0.5 (decision `wake-noise`).
     NoRem,
-    /// REM driven by the current memory alone, no noise (decision D5).
+    /// REM driven by the current memory alone, no noise (decision `rem-first-iteration`).
     NoMemoryMix,
-    /// Wake alone, with wake latent noise std 0.5 (D3).
+    /// Wake alone, with wake latent noise std 0.5 (`wake-noise`).
     WakeOnly,
 }
 
@@ -47,7 +49,7 @@ impl Variant {
         }
     }
 
-    /// Phase weights and inputs of this condition (spec §5 table).
+    /// Phase weights and inputs of this condition (`conditions` table).
     pub fn weights(self) -> PhaseWeights {
         let pad = PhaseWeights { wake: 1.0, nrem: 1.0, rem: 1.0, wake_noise_std: 0.0, rem_input: RemInput::MemoryMix };
         match self {
@@ -95,7 +97,7 @@ pub struct PhaseWeights {
     pub wake: f32,
     /// N: weight of L_NREM.
     pub nrem: f32,
-    /// R: REM on (> 0) or off; also gates L_real in Wake (spec §8.3).
+    /// R: REM on (> 0) or off; also gates L_real in Wake (`real-loss-gated`).
     pub rem: f32,
     /// Std of the Gaussian noise added to z as G's input in Wake (`--epsilon`).
     pub wake_noise_std: f32,
@@ -106,7 +108,7 @@ pub struct PhaseWeights {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub variant: Variant,
-    /// Mini-batch size (64 in the paper; at least 2 for the batch KL term, D10).
+    /// Mini-batch size (64 in the paper; at least 2 for the batch KL term, `batch-of-two`).
     pub batch_size: usize,
     /// Adam learning rate of both optimizers (2e-4).
     pub learning_rate: f64,

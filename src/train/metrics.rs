@@ -8,7 +8,7 @@ use burn::prelude::*;
 use burn::tensor::Transaction;
 use serde::{Deserialize, Serialize};
 
-/// The five losses the paper plots (spec §3.2), as device tensors or as read values.
+/// The five losses the paper plots (docs/decisions.md#losses), as device tensors or as read values.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Losses<T> {
     /// Wake reconstruction L_img.
@@ -87,11 +87,12 @@ pub struct EpochRecord {
     pub iterations: usize,
     /// Mean losses over the epoch's iterations (none for epoch 0).
     pub losses: Option<Losses<f32>>,
-    /// Official probe: mean of per-batch test accuracies, batch 64, drop_last (D6).
+    /// Official probe: mean of per-batch test accuracies, batch 64, drop_last (decision
+    /// `probe-accuracy`).
     pub probe_official: Option<f32>,
-    /// Official probe, plain accuracy over all test images (D6).
+    /// Official probe, plain accuracy over all test images (`probe-accuracy`).
     pub probe_official_all: Option<f32>,
-    /// Stable probe of D11.
+    /// Stable probe (decision `stable-probe`).
     pub probe_stable: Option<f32>,
     pub seconds: f64,
 }

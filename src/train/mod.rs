@@ -1,5 +1,6 @@
-//! The trainer: one iteration = Wake → NREM → REM on a mini-batch (spec §3), the variants, the
-//! optimizers and the checkpoint format. Shared by the CLI, the browser worker and the tests.
+//! The trainer: one iteration = Wake → NREM → REM on a mini-batch (docs/decisions.md#training),
+//! the variants, the optimizers and the checkpoint format. Shared by the CLI, the browser
+//! worker and the tests.
 
 #[cfg(feature = "trainer")]
 pub mod checkpoint;

@@ -1,4 +1,5 @@
-//! Adam with the published runs' zero-gradient semantics (decision D1, spec §8.9).
+//! Adam with the published runs' zero-gradient semantics (decision `zero-filled-steps`,
+//! docs/decisions.md).
 //!
 //! The official code calls `zero_grad()` before every phase and `step()` after it. Under PyTorch
 //! 1.x, `zero_grad()` fills every existing `.grad` with zeros, so a step moves *every* parameter
@@ -19,7 +20,8 @@ use std::collections::BTreeMap;
 /// Adam state of one parameter, flattened to one dimension (Adam is element-wise).
 pub type MomentState = AdaptiveMomentumState<1>;
 
-/// Adam (lr, β = (0.5, 0.999), ε = 1e-8, no weight decay; decision D2) over one network.
+/// Adam (lr, β = (0.5, 0.999), ε = 1e-8, no weight decay; decision `adam-settings`) over one
+/// network.
 pub struct PhaseOptimizer {
     adam: Adam,
     lr: f64,
@@ -30,7 +32,7 @@ pub struct PhaseOptimizer {
 }
 
 /// Adam's β₁, β₂ and ε in the official code (PyTorch defaults apart from β₁; Burn's default ε is
-/// 1e-5, D2).
+/// 1e-5, `adam-settings`).
 pub const BETAS: (f32, f32) = (0.5, 0.999);
 pub const EPSILON: f32 = 1e-8;
 

@@ -1,5 +1,5 @@
 //! The [`Trainer`]: one PAD iteration at a time, in the official order and with the official
-//! optimizer-step pattern (E steps 3×, G 2× per iteration; spec §3.3).
+//! optimizer-step pattern (E steps 3×, G 2× per iteration; docs/decisions.md#gradient-routing).
 
 use super::config::TrainConfig;
 use super::metrics::Losses;
@@ -37,7 +37,7 @@ pub struct PhaseImages {
 #[derive(Clone, Debug, PartialEq)]
 pub struct IterationNoise {
     /// Wake: Gaussian noise added to z as G's input, (B, n_z) row-major; only for "w/o REM" and
-    /// "Wake only" (decision D3).
+    /// "Wake only" (decision `wake-noise`, docs/decisions.md).
     pub wake: Option<Vec<f32>>,
     /// NREM: the drawn drop probability and tile size…
     pub occlusion: Occlusion,
@@ -258,7 +258,7 @@ impl Trainer {
             let mut grads = pass.l_nrem.clone().mul_scalar(weights.nrem).backward();
             (pass.l_nrem, pass.dream, GradientsParams::from_module(&mut grads, &self.encoder))
         } else {
-            // Still computed for the logs; `optimizerD.step()` still runs (spec §8.9).
+            // Still computed for the logs; `optimizerD.step()` still runs (`nrem-step-always`).
             let pass = nrem::nrem(&self.encoder.valid(), &self.generator, memory, mask);
             (pass.l_nrem, pass.dream, GradientsParams::new())
         };

@@ -1,9 +1,9 @@
 //! Choosing the compute device in the browser (in the worker, where training runs).
 //!
 //! WebGPU needs an adapter with the `timestamp-query` feature: cubecl panics on its first kernel
-//! without it in wasm (stack notes §2.4). In `auto` mode a software adapter (SwiftShader, or one
-//! the browser marks as a fallback) loses to the CPU backend, which is faster than emulated GPU
-//! compute; `webgpu` takes any adapter. A WebGPU device is used only once its self-check agrees
+//! without it in wasm (`Timings::system()` in cubecl-wgpu 0.11.3's `compute/stream.rs`). In `auto`
+//! mode a software adapter (SwiftShader, or one the browser marks as a fallback) loses to the CPU
+//! backend, which is faster than emulated GPU compute; `webgpu` takes any adapter. A WebGPU device is used only once its self-check agrees
 //! with the CPU backend (`train/verify.rs`). Whatever runs, the page says so and why.
 
 use crate::session::protocol::{Backend, DeviceChoice, DeviceInfo};

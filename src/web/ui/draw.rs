@@ -102,8 +102,8 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result {
     Ok(())
 }
 
-/// The paper's epoch-50 linear-probe accuracies on CIFAR-10 (spec §7), drawn as reference lines
-/// when the data is CIFAR-10.
+/// The paper's epoch-50 linear-probe accuracies on CIFAR-10
+/// (docs/decisions.md#reported-numbers), drawn as reference lines when the data is CIFAR-10.
 pub const PAPER_CIFAR10: [(&str, f32); 3] =
     [("paper, epoch 50: PAD 58.25 %", 58.25), ("w/o REM 46.00 %", 46.0), ("Wake only 42.25 %", 42.25)];
 
