@@ -10,24 +10,40 @@
 //! - [`eval`]: linear probes, occlusion robustness, latent organisation
 //!   (docs/decisions.md#evaluation);
 //! - [`data`]: readers for the official dataset files and the bundled subsets;
-//! - [`session`]: the trainer behind the browser page (commands in, events out).
+//! - [`session`]: the trainer behind the browser page (commands in, events out);
+//! - [`shared`]: what the page and the trainer share — messages, the settings table, records, URL
+//!   parameters — and the page's state, all without Burn.
 //!
-//! Feature `trainer` (default) is everything that runs Burn. The page's own wasm module is built
-//! without it (`data-cargo-no-default-features` in index.html): it only shares the message types,
-//! settings and plain records with the worker, so it does not carry Burn's kernels.
+//! Feature `trainer` (default) is everything that runs Burn: every module but [`shared`] (and
+//! `web::ui`, the page). The page's own wasm module is built without it
+//! (`data-cargo-no-default-features` in index.html), so it does not carry Burn's kernels; the
+//! split is the list of modules below, not gates item by item.
 
 #![forbid(unsafe_code)] // the one `unsafe` of the project is `run_constructors_once!`, expanded in the browser binaries
 
+// Burn-free: the messages, settings and records the page and the trainer share, and the page's
+// own state. The page's wasm module is built from this alone (feature `trainer` off).
+pub mod shared;
+
+// The trainer (feature `trainer`): everything that runs Burn — the worker, the CLI and the tests.
+#[cfg(feature = "trainer")]
 pub mod data;
 #[cfg(feature = "trainer")]
 pub mod eval;
 #[cfg(feature = "trainer")]
 pub mod model;
+#[cfg(feature = "trainer")]
 pub mod pace;
+#[cfg(feature = "trainer")]
 pub mod readback;
+#[cfg(feature = "trainer")]
 pub mod session;
+#[cfg(feature = "trainer")]
 pub mod sleep;
+#[cfg(feature = "trainer")]
 pub mod train;
+
+// The browser's faces: the page (`web::ui`) and, with the trainer, the worker.
 #[cfg(target_family = "wasm")]
 pub mod web;
 

@@ -1,19 +1,17 @@
 //! Reading tensors back to the host. Everything in the core is `async` so that the browser never
 //! reads synchronously from WebGPU; native code waits with [`block_on`].
 
-#[cfg(feature = "trainer")]
 use crate::Error;
-#[cfg(feature = "trainer")]
 use burn::prelude::*;
 
-#[cfg(feature = "trainer")]
+pub use crate::shared::images::HostImages;
+
 /// Read a float tensor's values (async; one device round trip).
 pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, Error> {
     let data = t.into_data_async().await.map_err(|e| Error::Device(format!("{e:?}")))?;
     data.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::Device(format!("{e:?}")))
 }
 
-#[cfg(feature = "trainer")]
 /// Read an integer tensor's values (async).
 pub async fn read_i64<const D: usize>(t: Tensor<D, Int>) -> Result<Vec<i64>, Error> {
     let data = t.into_data_async().await.map_err(|e| Error::Device(format!("{e:?}")))?;
@@ -26,23 +24,6 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     pollster::block_on(f)
 }
 
-/// A batch of images read back for display: 8-bit values, (count, channels, side, side) order.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct HostImages {
-    pub count: usize,
-    pub channels: usize,
-    pub side: usize,
-    pub pixels: Vec<u8>,
-}
-
-impl HostImages {
-    /// Value of image `i`, channel `c`, row `y`, column `x`.
-    pub fn at(&self, i: usize, c: usize, y: usize, x: usize) -> u8 {
-        self.pixels[((i * self.channels + c) * self.side + y) * self.side + x]
-    }
-}
-
-#[cfg(feature = "trainer")]
 /// Read the first `max` images of a (B, C, S, S) batch in [−1, 1] as bytes (async).
 pub async fn read_images(images: Tensor<4>, max: usize) -> Result<HostImages, Error> {
     let [b, c, h, w] = images.dims();

@@ -21,7 +21,7 @@ pub struct BenchArgs {
     /// Timed iterations (after one untimed warm-up iteration).
     #[arg(long, default_value_t = 5)]
     iters: usize,
-    #[arg(long, value_parser = super::parse_variant, default_value = "pad")]
+    #[arg(long, value_parser = pad::shared::settings::read::variant, default_value = "pad")]
     variant: Variant,
     /// Time each convolution (forward and backward) and a large matrix product instead.
     #[arg(long)]

@@ -12,7 +12,6 @@ mod train;
 use clap::{Parser, Subcommand, ValueEnum};
 use pad::Error;
 use pad::data::source::DatasetSpec;
-use pad::train::Variant;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,10 +64,6 @@ impl DeviceArg {
 }
 
 pub fn parse_dataset(s: &str) -> Result<DatasetSpec, String> {
-    s.parse().map_err(|e: Error| e.to_string())
-}
-
-pub fn parse_variant(s: &str) -> Result<Variant, String> {
     s.parse().map_err(|e: Error| e.to_string())
 }
 

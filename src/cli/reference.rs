@@ -12,10 +12,11 @@
 //! - metadata `pad`: JSON with the settings (variant, phase weights, batch, learning rate, Adam's β
 //!   and ε, step semantics, iterations; iteration 0 is the first of its epoch).
 
-use super::{ensure_dir, parse_variant};
+use super::ensure_dir;
 use burn::prelude::*;
 use pad::Error;
 use pad::readback::block_on;
+use pad::shared::settings::read;
 use pad::train::optimizer::{BETAS, EPSILON};
 use pad::train::{StepSemantics, TrainConfig, Trainer, Variant, checkpoint};
 use rand::SeedableRng;
@@ -28,7 +29,7 @@ pub struct ReferenceArgs {
     /// Folder for the files.
     #[arg(long)]
     out: PathBuf,
-    #[arg(long, value_parser = parse_variant, default_value = "pad")]
+    #[arg(long, value_parser = read::variant, default_value = "pad")]
     variant: Variant,
     #[arg(long, default_value_t = 8)]
     batch: usize,

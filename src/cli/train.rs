@@ -1,11 +1,12 @@
 //! `pad train`: the training loop with progress, metrics, image grids and resumable checkpoints.
 
-use super::{DeviceArg, ensure_dir, parse_dataset, parse_variant, pictures};
+use super::{DeviceArg, ensure_dir, parse_dataset, pictures};
 use indicatif::{ProgressBar, ProgressStyle};
 use pad::Error;
 use pad::data::Dataset;
 use pad::data::source::DatasetSpec;
 use pad::readback::block_on;
+use pad::shared::settings::{Field, Settings, read};
 use pad::train::checkpoint::{self, write_atomic};
 use pad::train::{EpochRecord, Losses, Run, StepSemantics, TrainConfig, Trainer, Variant};
 use std::path::{Path, PathBuf};
@@ -18,21 +19,24 @@ pub struct TrainArgs {
     /// official files or a single training file).
     #[arg(long, value_parser = parse_dataset, default_value = "mnist")]
     dataset: DatasetSpec,
+    // The run's settings: flag, default and accepted values from the settings table
+    // (`shared/settings.rs`), as the page's form and URL use them.
     /// pad | no-nrem | no-rem | no-memory-mix | wake-only
-    #[arg(long, value_parser = parse_variant, default_value = "pad")]
+    #[arg(long = Field::Variant.key(), value_parser = read::variant, default_value_t = Settings::default().variant)]
     variant: Variant,
     /// Train until this many epochs are done (counting those of a resumed checkpoint).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long = Field::Epochs.key(), value_parser = read::epochs, default_value_t = Settings::default().epochs)]
     epochs: usize,
-    #[arg(long, default_value_t = 64)]
+    /// Mini-batch size (64 in the paper; at least 2).
+    #[arg(long = Field::BatchSize.key(), value_parser = read::batch_size, default_value_t = Settings::default().batch_size)]
     batch: usize,
-    #[arg(long, default_value_t = 0)]
+    #[arg(long = Field::Seed.key(), value_parser = read::seed, default_value_t = Settings::default().seed)]
     seed: u64,
     /// Adam learning rate of E and G.
-    #[arg(long, default_value_t = 2e-4)]
+    #[arg(long = Field::LearningRate.key(), value_parser = read::learning_rate, default_value_t = Settings::default().learning_rate)]
     lr: f64,
     /// Latent size n_z.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = pad::shared::config::LATENT)]
     latent: usize,
     /// Output folder: metrics.csv, grids/, checkpoint.padckpt.
     #[arg(long)]
@@ -148,9 +152,6 @@ fn describe(r: &EpochRecord) -> String {
 }
 
 pub fn run(args: TrainArgs) -> Result<(), Error> {
-    if args.batch < 2 {
-        return Err(Error::Config(format!("--batch must be at least 2 (got {})", args.batch)));
-    }
     let device = args.device.init()?;
     let data = load_data(&args.dataset, args.test.as_deref(), args.train_limit, args.batch)?;
     ensure_dir(&args.out)?;

@@ -16,7 +16,6 @@ pub mod svhn;
 pub mod upload;
 
 use crate::Error;
-#[cfg(feature = "trainer")]
 use burn::prelude::*;
 
 /// Images of one split, stored compactly as bytes: N × C × 32 × 32, channel-major per image.
@@ -30,8 +29,7 @@ pub struct ImageSet {
 /// Side of every network input (`input-normalisation`).
 pub const SIDE: usize = 32;
 
-/// Largest number of images a split may hold (SVHN's `extra` split has 531,131).
-pub const MAX_IMAGES: usize = 1_000_000;
+pub use crate::shared::limits::MAX_IMAGES;
 
 impl ImageSet {
     /// Build from raw images of any size; images that are not 32×32 are resized bilinearly as
@@ -87,7 +85,6 @@ impl ImageSet {
         Self { channels: self.channels, pixels: self.pixels[..n * self.image_len()].to_vec(), labels: self.labels[..n].to_vec() }
     }
 
-    #[cfg(feature = "trainer")]
     /// Network input for the images at `indices`: (B, C, 32, 32), `ToTensor` then
     /// `Normalize(0.5, 0.5)`, i.e. x/255·2 − 1 ∈ [−1, 1].
     pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<4> {

@@ -7,26 +7,7 @@
 use super::idx::{self, IdxArray};
 use super::{Dataset, ImageSet, bundle, cifar, digit_classes, svhn};
 use crate::Error;
-use serde::{Deserialize, Serialize};
-
-/// A file's name and bytes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct NamedFile {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
-impl NamedFile {
-    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Self {
-        Self { name: name.into(), bytes }
-    }
-
-    /// Test split by the official naming (`test_batch.bin`, `test_32x32.mat`, `t10k-…`).
-    fn is_test(&self) -> bool {
-        let n = self.name.to_ascii_lowercase();
-        n.contains("test") || n.contains("t10k")
-    }
-}
+pub use crate::shared::files::NamedFile;
 
 /// What a file holds, judged from its bytes.
 enum Content {

@@ -184,9 +184,16 @@ impl Session {
         }
         active.set_running(!paused);
         out(Event::State(active.state));
+        self.replace_model(active);
+        Ok(())
+    }
+
+    /// A run becomes the trainer's model (started, or loaded from a checkpoint). The pretrained
+    /// snapshot is only ever shown while no run exists: it ends here (and when other data
+    /// arrives, [`Session::adopt`]); the page's side of the rule is `PageState::ends_pretrained`.
+    fn replace_model(&mut self, active: Active) {
         self.active = Some(active);
         self.pretrained = None;
-        Ok(())
     }
 
     /// The run's checkpoint, as a file to download (or, after an epoch, for the page's autosave).
@@ -248,19 +255,9 @@ impl Session {
     /// Rebuild the run from a checkpoint file, paused. Checked in full before anything changes.
     async fn load_model(&mut self, file: &NamedFile, settings: Settings, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
         let (trainer, header, data) = self.open_model(file)?;
-        let c = trainer.config();
-        let settings = Settings {
-            variant: c.variant,
-            batch_size: c.batch_size,
-            learning_rate: c.learning_rate,
-            seed: c.seed,
-            epochs: header.epoch + settings.epochs.max(1),
-            images_per_epoch: settings.images_per_epoch.min(data.train.len()).max(c.batch_size),
-            probe: settings.probe,
-        };
+        let settings = Settings::continuing(trainer.config(), header.epoch, &settings, data.train.len());
         settings.check(Some(data.train.len())).map_err(|e| Error::Config(super::settings::describe(&e)))?;
-        self.active = Some(Active::new(trainer, data, settings.clone(), header.history.clone())?);
-        self.pretrained = None;
+        self.replace_model(Active::new(trainer, data, settings.clone(), header.history.clone())?);
         if header.dataset != self.data.as_ref().map_or("", |d| d.name.as_str()) {
             out(Event::Notice(format!("this model was trained on {}; it continues on the loaded data", header.dataset)));
         }

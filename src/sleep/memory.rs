@@ -1,21 +1,9 @@
 //! The "hippocampus" (docs/decisions.md#memory): a trivial buffer of the current and previous
 //! latent batches.
 
-#[cfg(feature = "trainer")]
+pub use crate::shared::config::RemInput;
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// How REM builds its latent from memory (docs/decisions.md#rem-latent, decision
-/// `rem-first-iteration`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RemInput {
-    /// PAD: 0.25·z + 0.25·z_old + 0.5·ε (0.5·z + 0.5·ε on the first iteration of an epoch).
-    MemoryMix,
-    /// "w/o memory mix": the current memory z alone, no noise.
-    SingleMemory,
-}
-
-#[cfg(feature = "trainer")]
 /// Latents stored during Wake, detached and on the plain (non-autodiff) device.
 #[derive(Default)]
 pub struct Hippocampus {
@@ -23,7 +11,6 @@ pub struct Hippocampus {
     previous: Option<Tensor<2>>,
 }
 
-#[cfg(feature = "trainer")]
 impl Hippocampus {
     /// Wake stores this iteration's latents (computed before the wake update).
     pub fn store(&mut self, z: Tensor<2>) {

@@ -1,12 +1,12 @@
 //! The [`Trainer`]: one PAD iteration at a time, in the official order and with the official
 //! optimizer-step pattern (E steps 3×, G 2× per iteration; docs/decisions.md#gradient-routing).
 
-use super::config::TrainConfig;
 use super::metrics::Losses;
 use super::optimizer::PhaseOptimizer;
 use super::rng::{Stream, stream};
 use crate::Error;
 use crate::model::{Encoder, Generator, Init, ModelShape};
+use crate::shared::config::TrainConfig;
 use crate::sleep::{Hippocampus, Occlusion, nrem, rem, wake};
 use burn::optim::GradientsParams;
 use burn::prelude::*;

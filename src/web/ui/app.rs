@@ -1,18 +1,19 @@
 //! The page: controls on the left; progress, the hypnogram, the four phase views and the plots.
 
 use super::client::Client;
-use super::controls::{DataChoice, DataControls, DeviceControls, SettingsControls, load_bundle, pretrained};
+use super::controls::{DataChoice, DataControls, DeviceControls, SettingsControls, load_bundle};
 use super::draw;
 use super::evaluation::EvaluationPanel;
 use super::explorer::DreamExplorer;
-use super::model::ModelControls;
+use super::model::{ModelControls, run_effect};
 use super::share::ShareControls;
 use super::state::Page;
-use crate::readback::HostImages;
-use crate::session::protocol::{Command, RunState, Snapshot};
-use crate::session::settings::FieldError;
-use crate::session::url::{Bundled, PageParams, View};
-use crate::sleep::Phase;
+use crate::shared::files::NamedFile;
+use crate::shared::images::HostImages;
+use crate::shared::phase::Phase;
+use crate::shared::protocol::{Command, RunState, Snapshot};
+use crate::shared::settings::{FieldError, describe};
+use crate::shared::url::{PageParams, View};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -73,13 +74,13 @@ fn PhaseView(
     explain: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
+    let images = page.select(move |s| s.snapshot.as_ref().map(pick));
     Effect::new(move |_| {
-        let images = page.snapshot.with(|s| s.as_ref().map(pick));
-        if let (Some(c), Some(images)) = (canvas.get(), images) {
+        if let (Some(c), Some(images)) = (canvas.get(), images.get()) {
             draw::grid(&c, &images);
         }
     });
-    let active = move || phase.is_some() && page.state.get() == RunState::Running && page.hypnogram.with(|h| h.current()) == phase;
+    let active = move || phase.is_some() && page.with(|s| s.state == RunState::Running && s.hypnogram.current() == phase);
     view! {
         <figure class="phase" class:active=active>
             <figcaption>
@@ -102,11 +103,12 @@ fn clock(seconds: f64) -> String {
 
 #[component]
 fn ProgressPanel(page: Page) -> impl IntoView {
-    let p = move || page.progress.get();
+    let p = move || page.with(|s| s.progress.clone());
     let hyp = NodeRef::<Canvas>::new();
+    let hypnogram = page.select(|s| s.hypnogram.clone());
     redraw(
         hyp,
-        move || page.hypnogram.get(),
+        move || hypnogram.get(),
         200.0,
         |c, h| {
             let _ = draw::hypnogram(c, &h);
@@ -135,14 +137,14 @@ fn ProgressPanel(page: Page) -> impl IntoView {
                     )
                 })}
             </p>
-            <p id="state" class="state" data-state=move || format!("{:?}", page.state.get()).to_lowercase()>
-                {move || match page.state.get() {
+            <p id="state" class="state" data-state=move || format!("{:?}", page.with(|s| s.state)).to_lowercase()>
+                {move || match page.with(|s| s.state) {
                     RunState::Idle => "idle".to_string(),
                     RunState::Running => "training".into(),
                     RunState::Paused => "paused".into(),
                     RunState::Finished => "finished".into(),
                 }}
-                {move || page.busy.get().map(|b| format!(" — {b}"))}
+                {move || page.with(|s| s.busy.as_ref().map(|b| format!(" — {b}")))}
             </p>
             <figure class="hypnogram">
                 <figcaption>
@@ -153,7 +155,7 @@ fn ProgressPanel(page: Page) -> impl IntoView {
             </figure>
             <table id="loss-values" class="losses">
                 <tr>
-                    {crate::train::Losses::<f32>::NAMES.map(|n| view! { <th>{n}</th> }).to_vec()}
+                    {crate::shared::records::Losses::<f32>::NAMES.map(|n| view! { <th>{n}</th> }).to_vec()}
                 </tr>
                 <tr>
                     {(0..5)
@@ -169,9 +171,11 @@ fn ProgressPanel(page: Page) -> impl IntoView {
 fn Plots(page: Page) -> impl IntoView {
     let losses = NodeRef::<Canvas>::new();
     let probes = NodeRef::<Canvas>::new();
+    let history = page.select(|s| s.losses.clone());
+    let epochs = page.select(|s| (s.epochs.clone(), s.data.as_ref().is_some_and(|d| d.name.contains("CIFAR-10"))));
     redraw(
         losses,
-        move || page.losses.get(),
+        move || history.get(),
         300.0,
         |c, h| {
             let _ = draw::losses(c, &h);
@@ -179,7 +183,7 @@ fn Plots(page: Page) -> impl IntoView {
     );
     redraw(
         probes,
-        move || (page.epochs.get(), page.data.with(|d| d.as_ref().is_some_and(|d| d.name.contains("CIFAR-10")))),
+        move || epochs.get(),
         0.0,
         |c, (e, cifar)| {
             let _ = draw::probes(c, &e, if cifar { &draw::PAPER_CIFAR10 } else { &[] });
@@ -191,7 +195,7 @@ fn Plots(page: Page) -> impl IntoView {
             <figure>
                 <canvas id="losses" node_ref=losses width="560" height="300"></canvas>
                 <figcaption class="legend">
-                    {crate::train::Losses::<f32>::NAMES.into_iter().zip(draw::LOSS_COLOURS).map(|(n, c)| swatch(n, c)).collect::<Vec<_>>()}
+                    {crate::shared::records::Losses::<f32>::NAMES.into_iter().zip(draw::LOSS_COLOURS).map(|(n, c)| swatch(n, c)).collect::<Vec<_>>()}
                 </figcaption>
             </figure>
             <figure>
@@ -215,19 +219,20 @@ pub fn App() -> impl IntoView {
     let params = PageParams::parse(&query);
     let page = Page::new();
     let client = Client::new(page, params.device);
-    let bundled = if params.dataset == Bundled::Fashion { DataChoice::Fashion } else { DataChoice::Mnist };
+    let bundled = DataChoice::Bundled(params.dataset);
     let choice = RwSignal::new(bundled);
-    load_bundle(&client, page, bundled);
     let form = RwSignal::new(params.form.clone());
+    client.on_effect(move |effect| run_effect(page, form, effect));
+    load_bundle(&client, page, bundled);
     // `?autostart=1`: start once the trainer and the data are ready (once).
     if params.autostart {
         let (client, started) = (client.clone(), RwSignal::new(false));
         Effect::new(move |_| {
-            if page.ready() && !started.get_untracked() && page.state.get_untracked() == RunState::Idle {
+            if page.with(|s| s.ready()) && !started.get_untracked() && !page.peek(|s| s.has_run()) {
                 started.set(true);
-                match form.with_untracked(|f| f.parse(page.data.with_untracked(|d| d.as_ref().map(|d| d.train)))) {
+                match form.with_untracked(|f| f.parse(page.peek(|s| s.data.as_ref().map(|d| d.train)))) {
                     Ok(settings) => client.send(&Command::Start { settings, paused: false }),
-                    Err(e) => page.settings_error.set(Some(crate::session::settings::describe(&e))),
+                    Err(e) => page.update(|s| s.errors.settings = Some(describe(&e))),
                 }
             }
         });
@@ -238,18 +243,21 @@ pub fn App() -> impl IntoView {
     if params.pretrained && !params.autostart {
         let (client, asked) = (client.clone(), RwSignal::new(false));
         Effect::new(move |_| {
-            let ready = page.ready() && page.device.with(|d| d.as_ref().is_some_and(|d| !d.software));
-            let snapshot = pretrained(choice.get_untracked());
-            if let (true, false, RunState::Idle, Some((url, name))) = (ready, asked.get_untracked(), page.state.get_untracked(), snapshot) {
+            let ready = page.with(|s| s.ready() && s.device.as_ref().is_some_and(|d| !d.software));
+            let shown = choice.get_untracked();
+            if let (true, false, false, Some((url, name))) = (ready, asked.get_untracked(), page.peek(|s| s.has_run()), shown.pretrained())
+            {
                 asked.set(true);
                 let client = client.clone();
                 leptos::task::spawn_local(async move {
-                    match super::files::fetch(url).await {
-                        Ok(bytes) if page.state.get_untracked() == RunState::Idle && choice.get_untracked() == DataChoice::Mnist => {
-                            client.send(&Command::Pretrained { file: crate::data::upload::NamedFile::new(name, bytes) })
+                    match super::files::fetch(&url).await {
+                        // Still nothing else to show, on the data it was made for.
+                        Ok(bytes) if !page.peek(|s| s.has_run()) && choice.get_untracked() == shown => {
+                            client.send(&Command::Pretrained { file: NamedFile::new(name, bytes) })
                         }
                         Ok(_) => {}
-                        Err(e) => page.notice.set(Some(format!("the pretrained snapshot is not available ({e}); Start trains a model"))),
+                        Err(e) => page
+                            .update(|s| s.notice = Some(format!("the pretrained snapshot is not available ({e}); Start trains a model"))),
                     }
                 });
             }
@@ -257,8 +265,9 @@ pub fn App() -> impl IntoView {
     }
     let errors = RwSignal::new(Vec::<FieldError>::new());
     // Fewer training images than the default subset: use them all.
+    let train_images = page.select(|s| s.data.as_ref().map(|d| d.train));
     Effect::new(move |_| {
-        if let Some(n) = page.data.with(|d| d.as_ref().map(|d| d.train))
+        if let Some(n) = train_images.get()
             && form.with_untracked(|f| f.images_per_epoch.trim().parse::<usize>().is_ok_and(|v| v > n))
         {
             form.update(|f| f.images_per_epoch = n.to_string());
@@ -278,22 +287,22 @@ pub fn App() -> impl IntoView {
             </p>
             <p id="url-note" class="note">{(!notes.is_empty()).then(|| notes.clone())}</p>
         </header>
-        <main id="app" class:embed=embed data-view=view.name() data-state=move || format!("{:?}", page.state.get()).to_lowercase()
-            data-first-pictures-ms=move || page.first_pictures_ms.get().map(|v| format!("{v:.0}"))
-            data-pretrained-ms=move || page.pretrained_ms.get().map(|v| format!("{v:.0}"))>
+        <main id="app" class:embed=embed data-view=view.name() data-state=move || format!("{:?}", page.with(|s| s.state)).to_lowercase()
+            data-first-pictures-ms=move || page.with(|s| s.first_pictures_ms).map(|v| format!("{v:.0}"))
+            data-pretrained-ms=move || page.with(|s| s.pretrained_ms).map(|v| format!("{v:.0}"))>
             <aside class="panel controls">
                 <DataControls client=client.clone() page choice />
                 <SettingsControls client=client.clone() page form errors />
                 <DeviceControls client=client.clone() page />
                 <ModelControls client=client.clone() page form />
                 <ShareControls form choice params=params.clone() />
-                <p id="run-error" class="error" role="alert">{move || page.run_error.get()}</p>
-                <p id="notice" class="note">{move || page.notice.get()}</p>
+                <p id="run-error" class="error" role="alert">{move || page.with(|s| s.errors.run.clone())}</p>
+                <p id="notice" class="note">{move || page.with(|s| s.notice.clone())}</p>
             </aside>
             <div class="main">
                 <ProgressPanel page />
                 <section class="panel phases" hidden=!shows(View::Dreams)>
-                    <p id="pretrained-note" class="note" hidden=move || page.pretrained.with(Option::is_none)>{move || page.pretrained.get()}</p>
+                    <p id="pretrained-note" class="note" hidden=move || page.with(|s| s.pretrained().is_none())>{move || page.with(|s| s.pretrained().map(String::from))}</p>
                     <PhaseView id="input" title="Wake: input" caption="real images the cortex sees" page pick=|s| s.input.clone() phase=None
                         explain="Awake, the cortex sees real images x. The encoder E turns each into a latent code z = E_z(x), which the hippocampus stores as a memory for the night; the generator G reconstructs G(z) (next view)." />
                     <PhaseView id="reconstruction" title="Wake: reconstruction" caption="G(E_z(x)): E and G learn L_img + L_KL (+ L_real)" page pick=|s| s.reconstruction.clone() phase=Some(Phase::Wake)

@@ -2,10 +2,10 @@
 //! page updates, and restarts it when it dies (a panic or a lost GPU aborts the worker's module).
 
 use super::state::Page;
-use crate::data::upload::NamedFile;
-use crate::session::protocol::{self, Command, DeviceChoice, Event, Topic};
+use crate::shared::files::NamedFile;
+use crate::shared::page::{Effect, PageState};
+use crate::shared::protocol::{self, Command, DeviceChoice, Event, Topic};
 use js_sys::{Array, Uint8Array};
-use leptos::prelude::Set;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -17,6 +17,9 @@ const WORKER_SCRIPT: &str = "./worker_loader.js";
 
 /// A callback handed to the worker object.
 type Callback = Closure<dyn FnMut(JsValue)>;
+
+/// Runs the effects of the trainer's messages other than sending a command.
+type EffectRunner = Rc<dyn Fn(Effect)>;
 
 struct Inner {
     page: Page,
@@ -35,6 +38,9 @@ struct Inner {
     heard: Cell<u64>,
     /// Keeps the worker's callbacks alive.
     callbacks: RefCell<Vec<Callback>>,
+    /// Runs the effects of the trainer's messages other than sending a command (downloads, the
+    /// store, the form): see [`Client::on_effect`].
+    effects: RefCell<Option<EffectRunner>>,
 }
 
 /// A cheap, clonable handle (all clones talk to the same worker).
@@ -52,6 +58,7 @@ impl Client {
             offered: RefCell::new(None),
             heard: Cell::new(0),
             callbacks: RefCell::new(Vec::new()),
+            effects: RefCell::new(None),
         }));
         c.spawn();
         c
@@ -66,8 +73,10 @@ impl Client {
         let worker = match Worker::new(WORKER_SCRIPT) {
             Ok(w) => w,
             Err(e) => {
-                page.busy.set(None);
-                page.run_error.set(Some(format!("The trainer cannot start: this browser refused its Web Worker ({e:?}).")));
+                page.update(|s| {
+                    s.busy = None;
+                    s.errors.run = Some(format!("The trainer cannot start: this browser refused its Web Worker ({e:?})."));
+                });
                 return;
             }
         };
@@ -89,9 +98,9 @@ impl Client {
                         Event::Error { topic: Topic::Data, .. } => *me.0.offered.borrow_mut() = None,
                         _ => {}
                     }
-                    me.0.page.apply(event)
+                    me.deliver(event)
                 }
-                Err(e) => page.run_error.set(Some(format!("unreadable message from the trainer: {e}"))),
+                Err(e) => page.update(|s| s.errors.run = Some(format!("unreadable message from the trainer: {e}"))),
             }
         });
         let me = self.clone();
@@ -103,7 +112,7 @@ impl Client {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         *self.0.callbacks.borrow_mut() = vec![on_message, on_error];
         *self.0.worker.borrow_mut() = Some(worker);
-        page.busy.set(Some("starting the trainer…".into()));
+        page.update(|s| s.busy = Some("starting the trainer…".into()));
         // First the device, then the current data, then whatever was asked meanwhile.
         let mut first = vec![Command::Init { device: self.0.device.get() }];
         if let Some(files) = self.0.data.borrow().clone() {
@@ -120,7 +129,7 @@ impl Client {
         if self.0.worker.borrow().is_none() {
             return;
         }
-        self.0.page.crashed(message);
+        self.0.page.update(|s| s.crashed(message));
         self.stop();
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -141,15 +150,13 @@ impl Client {
     pub fn switch_device(&self, device: DeviceChoice) {
         self.0.device.set(device);
         self.stop();
-        self.0.page.device.set(None);
-        self.0.page.state.set(crate::session::protocol::RunState::Idle);
-        self.0.page.clear_run();
+        self.0.page.update(PageState::switch_device);
         self.spawn();
     }
 
     /// Use these files as the dataset (kept to re-send after a restart).
     pub fn load(&self, files: Vec<NamedFile>) {
-        self.0.page.busy.set(Some("reading the data…".into()));
+        self.0.page.update(|s| s.busy = Some("reading the data…".into()));
         self.send(&Command::LoadData { files: files.clone() });
         let files = Some(Rc::new(files));
         // The first data (the bundled set, before any worker answered) is the restart's data at once.
@@ -157,6 +164,31 @@ impl Client {
             *self.0.data.borrow_mut() = files.clone();
         }
         *self.0.offered.borrow_mut() = files;
+    }
+
+    /// Who runs the effects of the trainer's messages (all but [`Effect::Send`], which the
+    /// client runs itself).
+    pub fn on_effect(&self, run: impl Fn(Effect) + 'static) {
+        *self.0.effects.borrow_mut() = Some(Rc::new(run));
+    }
+
+    /// Run effects: send commands, hand the rest to [`Client::on_effect`]'s handler.
+    pub fn run(&self, effects: Vec<Effect>) {
+        let handler = self.0.effects.borrow().clone();
+        for effect in effects {
+            match (effect, &handler) {
+                (Effect::Send(command), _) => self.send(&command),
+                (other, Some(run)) => run(other),
+                (_, None) => {}
+            }
+        }
+    }
+
+    /// A message from the trainer: the page's state takes it in, then its effects run.
+    fn deliver(&self, event: Event) {
+        let now = web_sys::window().and_then(|w| w.performance()).map(|p| p.now());
+        let effects = self.0.page.update(|s| s.apply(event, now));
+        self.run(effects);
     }
 
     /// Count one more message from the trainer on `#app[data-heard]`.
@@ -188,7 +220,7 @@ impl Client {
             None => Err("the trainer is not running".into()),
         };
         if let Err(e) = sent {
-            self.0.page.apply(Event::Error { topic: Topic::Run, message: format!("cannot reach the trainer: {e}") });
+            self.deliver(Event::Error { topic: Topic::Run, message: format!("cannot reach the trainer: {e}") });
         }
     }
 }

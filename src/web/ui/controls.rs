@@ -4,52 +4,51 @@
 use super::client::Client;
 use super::files;
 use super::state::Page;
-use crate::session::protocol::{Command, DeviceChoice, RunState};
-use crate::session::settings::{Field, FieldError, Form};
-use crate::train::Variant;
+use crate::shared::bundled::Bundled;
+use crate::shared::config::Variant;
+use crate::shared::files::NamedFile;
+use crate::shared::protocol::{Command, DeviceChoice, RunState};
+use crate::shared::settings::{Field, FieldError, Form};
 use leptos::prelude::*;
 use web_sys::DragEvent;
 
 /// Where the data comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DataChoice {
-    Mnist,
-    Fashion,
+    Bundled(Bundled),
     Files,
 }
 
 impl DataChoice {
+    /// The dataset control's value.
     fn value(self) -> &'static str {
         match self {
-            DataChoice::Mnist => "mnist",
-            DataChoice::Fashion => "fashion",
+            DataChoice::Bundled(b) => b.name(),
             DataChoice::Files => "files",
         }
     }
 
     fn from_value(v: &str) -> Self {
         match v {
-            "fashion" => DataChoice::Fashion,
             "files" => DataChoice::Files,
-            _ => DataChoice::Mnist,
+            v => DataChoice::Bundled(Bundled::parse(v).unwrap_or_default()),
         }
     }
 
-    /// The bundled file, if this is a bundled subset.
-    pub fn bundle(self) -> Option<(&'static str, &'static str)> {
+    /// The bundled file to fetch and its name, if this is a bundled subset.
+    pub fn bundle(self) -> Option<(String, &'static str)> {
         match self {
-            DataChoice::Mnist => Some(("static/data/mnist.padb", "mnist.padb")),
-            DataChoice::Fashion => Some(("static/data/fashion.padb", "fashion.padb")),
+            DataChoice::Bundled(b) => Some((format!("static/data/{}", b.file()), b.file())),
             DataChoice::Files => None,
         }
     }
-}
 
-/// The pretrained snapshot shown on a bundled subset before any run (`pad export`; see README).
-pub fn pretrained(choice: DataChoice) -> Option<(&'static str, &'static str)> {
-    match choice {
-        DataChoice::Mnist => Some(("static/pretrained/mnist-pad.padckpt", "mnist-pad.padckpt")),
-        _ => None,
+    /// The pretrained snapshot shown on it before any run, to fetch, and its name.
+    pub fn pretrained(self) -> Option<(String, &'static str)> {
+        match self {
+            DataChoice::Bundled(b) => b.pretrained().map(|f| (format!("static/pretrained/{f}"), f)),
+            DataChoice::Files => None,
+        }
     }
 }
 
@@ -57,14 +56,14 @@ pub fn pretrained(choice: DataChoice) -> Option<(&'static str, &'static str)> {
 pub fn load_bundle(client: &Client, page: Page, choice: DataChoice) {
     let Some((url, name)) = choice.bundle() else { return };
     let client = client.clone();
-    page.busy.set(Some(format!("downloading {name}…")));
+    page.update(|s| s.busy = Some(format!("downloading {name}…")));
     leptos::task::spawn_local(async move {
-        match files::fetch(url).await {
-            Ok(bytes) => client.load(vec![crate::data::upload::NamedFile::new(name, bytes)]),
-            Err(e) => {
-                page.busy.set(None);
-                page.data_error.set(Some(format!("cannot download the bundled data ({e})")));
-            }
+        match files::fetch(&url).await {
+            Ok(bytes) => client.load(vec![NamedFile::new(name, bytes)]),
+            Err(e) => page.update(|s| {
+                s.busy = None;
+                s.errors.data = Some(format!("cannot download the bundled data ({e})"));
+            }),
         }
     });
 }
@@ -76,26 +75,26 @@ fn load_files(client: &Client, page: Page, list: Option<web_sys::FileList>) {
         return;
     }
     let client = client.clone();
-    page.busy.set(Some("reading your files…".into()));
+    page.update(|s| s.busy = Some("reading your files…".into()));
     leptos::task::spawn_local(async move {
         match files::read(picked).await {
             Ok(f) => client.load(f),
-            Err(e) => {
-                page.busy.set(None);
-                page.data_error.set(Some(e));
-            }
+            Err(e) => page.update(|s| {
+                s.busy = None;
+                s.errors.data = Some(e);
+            }),
         }
     });
 }
 
 #[component]
 pub fn DataControls(client: Client, page: Page, choice: RwSignal<DataChoice>) -> impl IntoView {
-    let idle = move || matches!(page.state.get(), RunState::Idle | RunState::Finished);
+    let idle = move || page.with(|s| s.idle());
     let (c1, c2, c3) = (client.clone(), client.clone(), client);
     let on_select = move |ev: leptos::ev::Event| {
         let v = DataChoice::from_value(&event_target_value(&ev));
         choice.set(v);
-        page.data_error.set(None);
+        page.update(|s| s.errors.data = None);
         load_bundle(&c1, page, v);
     };
     let on_pick = move |ev: leptos::ev::Event| {
@@ -116,8 +115,7 @@ pub fn DataControls(client: Client, page: Page, choice: RwSignal<DataChoice>) ->
             <label>
                 "Dataset "
                 <select id="dataset" on:change=on_select prop:value=move || choice.get().value()>
-                    <option value="mnist">"Bundled MNIST (8,000 train / 2,000 test)"</option>
-                    <option value="fashion">"Bundled Fashion-MNIST (7,500 / 2,000)"</option>
+                    {Bundled::ALL.map(|b| view! { <option value=b.name()>{b.label()}</option> }).to_vec()}
                     <option value="files">"Your own files…"</option>
                 </select>
             </label>
@@ -143,14 +141,14 @@ pub fn DataControls(client: Client, page: Page, choice: RwSignal<DataChoice>) ->
                 </p>
             </div>
             <p id="data-summary" class="summary">
-                {move || page.data.get().map(|d| {
+                {move || page.with(|s| s.data.clone()).map(|d| {
                     format!(
                         "{}: {} training / {} test images, {} channel{}, {} classes",
                         d.name, d.train, d.test, d.channels, if d.channels == 1 { "" } else { "s" }, d.classes.len()
                     )
                 })}
             </p>
-            <p id="data-error" class="error" role="alert">{move || page.data_error.get()}</p>
+            <p id="data-error" class="error" role="alert">{move || page.with(|s| s.errors.data.clone())}</p>
         </fieldset>
     }
 }
@@ -159,53 +157,48 @@ fn field_error(errors: RwSignal<Vec<FieldError>>, field: Field) -> impl Fn() -> 
     move || errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone()))
 }
 
-/// A text input bound to one field of the form, with its message.
+/// A text input bound to one field of the form (its label, hint and id from the settings
+/// table), with its message.
 #[component]
-fn NumberField(
-    label: &'static str,
-    id: &'static str,
-    field: Field,
-    form: RwSignal<Form>,
-    errors: RwSignal<Vec<FieldError>>,
-    get: fn(&Form) -> String,
-    set: fn(&mut Form, String),
-    #[prop(optional)] hint: &'static str,
-) -> impl IntoView {
+fn TextField(field: Field, form: RwSignal<Form>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
     let message = field_error(errors, field);
     let invalid = field_error(errors, field);
     view! {
-        <label class="field" title=hint>
-            <span>{label}</span>
+        <label class="field" title=field.hint()>
+            <span>{field.label()}</span>
             <input
-                id=id
+                id=field.key()
                 type="text"
                 inputmode="decimal"
-                prop:value=move || form.with(get)
+                prop:value=move || form.with(|f| f.text(field))
                 class:invalid=move || invalid().is_some()
-                on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+                on:input=move |ev| form.update(|f| {
+                    f.set_text(field, &event_target_value(&ev));
+                })
             />
-            <span class="field-error" data-field=id>{message}</span>
+            <span class="field-error" data-field=field.key()>{message}</span>
         </label>
     }
 }
 
 #[component]
 pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
-    let idle = move || matches!(page.state.get(), RunState::Idle | RunState::Finished);
+    let idle = move || page.with(|s| s.idle());
+    let train_images = page.select(|s| s.data.as_ref().map(|d| d.train));
     // Check the form as it is typed, against the loaded data.
     Effect::new(move |_| {
-        let train = page.data.with(|d| d.as_ref().map(|d| d.train));
+        let train = train_images.get();
         errors.set(form.with(|f| f.parse(train)).err().unwrap_or_default());
     });
-    let settings = move || form.with_untracked(|f| f.parse(page.data.with_untracked(|d| d.as_ref().map(|d| d.train))));
+    let settings = move || form.with_untracked(|f| f.parse(train_images.get_untracked()));
     let start = {
         let client = client.clone();
         move |paused: bool| {
             let Ok(s) = settings() else { return };
-            if page.state.get_untracked() != RunState::Idle {
+            if page.peek(|s| s.has_run()) {
                 client.send(&Command::Reset);
             }
-            page.clear_run();
+            page.update(|s| s.clear_run());
             client.send(&Command::Start { settings: s, paused });
             if paused {
                 client.send(&Command::Step);
@@ -218,28 +211,32 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
         move |_| client.send(&c)
     };
     let (pause, resume, step, reset) = (cmd(Command::Pause), cmd(Command::Resume), cmd(Command::Step), cmd(Command::Reset));
-    let state = move || page.state.get();
-    let ready = move || page.ready();
+    let state = move || page.with(|s| s.state);
+    let ready = move || page.with(|s| s.ready());
     view! {
         <fieldset class="settings" prop:disabled=move || !idle()>
             <legend>"Run"</legend>
-            <label class="field">
-                <span>"Variant"</span>
-                <select id="variant" prop:value=move || form.with(|f| f.variant.clone()) on:change=move |ev| form.update(|f| f.variant = event_target_value(&ev))>
-                    {Variant::ALL.map(|v| view! { <option value=v.name()>{v.label()}</option> }).to_vec()}
-                </select>
-                <span class="field-error" data-field="variant">{field_error(errors, Field::Variant)}</span>
-            </label>
-            <NumberField label="Epochs" id="epochs" field=Field::Epochs form errors get=|f| f.epochs.clone() set=|f, v| f.epochs = v />
-            <NumberField label="Batch size" id="batch" field=Field::BatchSize form errors get=|f| f.batch_size.clone() set=|f, v| f.batch_size = v hint="64 in the paper; at least 2" />
-            <NumberField label="Learning rate" id="lr" field=Field::LearningRate form errors get=|f| f.learning_rate.clone() set=|f, v| f.learning_rate = v hint="Adam, 2e-4 in the paper" />
-            <NumberField label="Seed" id="seed" field=Field::Seed form errors get=|f| f.seed.clone() set=|f, v| f.seed = v />
-            <NumberField label="Images per epoch" id="images" field=Field::ImagesPerEpoch form errors get=|f| f.images_per_epoch.clone() set=|f, v| f.images_per_epoch = v hint="the first images of the training split; at least one batch" />
-            <label class="check">
-                <input id="probe" type="checkbox" prop:checked=move || form.with(|f| f.probe) on:change=move |ev| form.update(|f| f.probe = event_target_checked(&ev)) />
-                " linear probes after each epoch"
-            </label>
-            <p id="settings-error" class="error" role="alert">{move || page.settings_error.get()}</p>
+            // One control per setting of the table: the variant a list, the switch a checkbox,
+            // every other a text field.
+            {Field::ALL.iter().map(|&field| match field {
+                Field::Variant => view! {
+                    <label class="field" title=field.hint()>
+                        <span>{field.label()}</span>
+                        <select id=field.key() prop:value=move || form.with(|f| f.variant.clone()) on:change=move |ev| form.update(|f| f.variant = event_target_value(&ev))>
+                            {Variant::ALL.map(|v| view! { <option value=v.name()>{v.label()}</option> }).to_vec()}
+                        </select>
+                        <span class="field-error" data-field=field.key()>{field_error(errors, field)}</span>
+                    </label>
+                }.into_any(),
+                Field::Probe => view! {
+                    <label class="check" title=field.hint()>
+                        <input id=field.key() type="checkbox" prop:checked=move || form.with(|f| f.probe) on:change=move |ev| form.update(|f| f.probe = event_target_checked(&ev)) />
+                        " " {field.label()}
+                    </label>
+                }.into_any(),
+                _ => view! { <TextField field form errors /> }.into_any(),
+            }).collect::<Vec<_>>()}
+            <p id="settings-error" class="error" role="alert">{move || page.with(|s| s.errors.settings.clone())}</p>
         </fieldset>
         <div class="buttons">
             <button id="start" on:click=move |_| start1(false) disabled=move || !ready() || !errors.with(Vec::is_empty) || state() == RunState::Running || state() == RunState::Paused>
@@ -280,9 +277,9 @@ pub fn DeviceControls(client: Client, page: Page) -> impl IntoView {
                 </select>
             </label>
             <p id="device-info" class="summary">
-                {move || page.device.get().map(|d| format!("Running on {}", d.describe())).unwrap_or_else(|| "starting…".into())}
+                {move || page.with(|s| s.device.as_ref().map(|d| format!("Running on {}", d.describe()))).unwrap_or_else(|| "starting…".into())}
             </p>
-            <p id="device-note" class="note">{move || page.device.get().and_then(|d| d.note)}</p>
+            <p id="device-note" class="note">{move || page.with(|s| s.device.as_ref().and_then(|d| d.note.clone()))}</p>
             <p class="hint">"Changing the device restarts the trainer and discards the current run."</p>
         </fieldset>
     }

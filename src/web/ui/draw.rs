@@ -2,12 +2,12 @@
 //! plots (plotters on its canvas backend): losses, probe accuracy, the hypnogram.
 
 use super::measured::MeasuredCanvas;
-use crate::readback::HostImages;
-use crate::session::history::{Hypnogram, LossHistory};
-use crate::session::protocol::EvaluationView;
+use crate::shared::history::{Hypnogram, LossHistory};
+use crate::shared::images::HostImages;
+use crate::shared::protocol::EvaluationView;
 
-use crate::sleep::Phase;
-use crate::train::EpochRecord;
+use crate::shared::phase::Phase;
+use crate::shared::records::EpochRecord;
 use plotters::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};

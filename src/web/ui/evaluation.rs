@@ -5,7 +5,7 @@
 use super::client::Client;
 use super::draw;
 use super::state::Page;
-use crate::session::protocol::{Command, RunState};
+use crate::shared::protocol::{Command, RunState};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
@@ -13,8 +13,9 @@ use leptos::prelude::*;
 pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
     let curve = NodeRef::<Canvas>::new();
     let map = NodeRef::<Canvas>::new();
+    let evaluations = page.select(|s| s.evaluations.clone());
     Effect::new(move |_| {
-        let evals = page.evaluations.get();
+        let evals = evaluations.get();
         if let (Some(c), Some(latest)) = (curve.get(), evals.last()) {
             let _ = draw::occlusion(&c, latest, evals.len().checked_sub(2).map(|i| &evals[i]));
         }
@@ -22,9 +23,9 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
             let _ = draw::latent_map(&c, latest);
         }
     });
-    let can = move || page.has_model() && page.state.get() != RunState::Running && page.busy.with(Option::is_none);
+    let can = move || page.with(|s| s.has_model() && s.state != RunState::Running && s.busy.is_none());
     let ratios = move || {
-        page.evaluations.with(|v| {
+        evaluations.with(|v| {
             v.last().map(|e| {
                 format!(
                     "{} after {} epoch{}: intra/inter {:.3} · clean-occluded/inter {:.3} (lower is better: classes tight, occlusion barely moves a latent)",
@@ -50,7 +51,7 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
                 "Pause or finish a run (or load a model, or use the pretrained snapshot), then evaluate it. Evaluate another model (e.g. without NREM) "
                 "and the occlusion plot keeps the one before as a dashed line — the paper's Fig. 5 live."
             </p>
-            <div class="plots" hidden=move || page.evaluations.with(Vec::is_empty)>
+            <div class="plots" hidden=move || evaluations.with(Vec::is_empty)>
                 <canvas id="occlusion" node_ref=curve width="560" height="300"></canvas>
                 <canvas id="latent-map" node_ref=map width="560" height="300"></canvas>
             </div>

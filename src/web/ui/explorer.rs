@@ -5,20 +5,18 @@
 use super::client::Client;
 use super::draw;
 use super::state::Page;
-use crate::readback::HostImages;
-use crate::session::protocol::{Command, DreamRequest, DreamView};
+use crate::shared::images::HostImages;
+use crate::shared::protocol::{DreamRequest, DreamView};
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use std::cell::Cell;
-use std::rc::Rc;
 
 /// One titled picture of the explorer.
 #[component]
 fn Picture(id: &'static str, title: &'static str, page: Page, pick: fn(&DreamView) -> HostImages) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
+    let images = page.select(move |s| s.dream.as_ref().map(pick));
     Effect::new(move |_| {
-        let images = page.dream.with(|d| d.as_ref().map(pick));
-        if let (Some(c), Some(images)) = (canvas.get(), images) {
+        if let (Some(c), Some(images)) = (canvas.get(), images.get()) {
             draw::grid(&c, &images);
         }
     });
@@ -36,38 +34,13 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
     let second = RwSignal::new(1usize);
     let mix = RwSignal::new(0.5f32);
     let noise = RwSignal::new(0.5f32);
-    let has_model = move || page.has_model();
-    // One request in flight at a time; while one runs, only the latest slider position waits.
-    let busy = Rc::new(Cell::new(false));
-    let pending = Rc::new(Cell::new(None::<DreamRequest>));
-    let send = {
-        let (busy, pending, client) = (busy.clone(), pending.clone(), client.clone());
-        move |r: DreamRequest| {
-            if busy.get() {
-                pending.set(Some(r));
-            } else {
-                busy.set(true);
-                client.send(&Command::Dream(r));
-            }
-        }
-    };
-    Effect::new({
-        let (busy, pending, client) = (busy.clone(), pending.clone(), client.clone());
-        move |_| {
-            page.dream.track();
-            page.model_error.track();
-            busy.set(false);
-            if let Some(r) = pending.take() {
-                busy.set(true);
-                client.send(&Command::Dream(r));
-            }
-        }
-    });
+    let has_model = page.select(|s| s.has_model());
+    // The page's state keeps one request in flight and the latest waiting behind it.
     let request = move || DreamRequest { first: first.get(), second: second.get(), mix: mix.get(), noise: noise.get() };
     Effect::new(move |_| {
         let r = request();
-        if has_model() {
-            send(r);
+        if has_model.get() {
+            client.run(page.update(|s| s.dream(r)));
         }
     });
     let index = |s: RwSignal<usize>| {
@@ -87,15 +60,16 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
     // Clicking the data preview picks the first image, a second click the second.
     let next_is_first = RwSignal::new(true);
     let preview = NodeRef::<Canvas>::new();
+    let shown = page.select(|s| s.data.as_ref().map(|d| d.preview.clone()));
     Effect::new(move |_| {
-        if let (Some(c), Some(d)) = (preview.get(), page.data.get()) {
-            draw::grid(&c, &d.preview);
+        if let (Some(c), Some(images)) = (preview.get(), shown.get()) {
+            draw::grid(&c, &images);
         }
     });
     let on_preview = move |ev: leptos::ev::MouseEvent| {
         let Some(c) = preview.get() else { return };
         let rect = c.get_bounding_client_rect();
-        let side = page.data.with_untracked(|d| d.as_ref().map_or(32, |d| d.preview.side)) as f64;
+        let side = page.peek(|s| s.data.as_ref().map_or(32, |d| d.preview.side)) as f64;
         let scale = c.width() as f64 / rect.width().max(1.0);
         let col = ((ev.offset_x() as f64 * scale) / side) as usize;
         let row = ((ev.offset_y() as f64 * scale) / side) as usize;
@@ -125,7 +99,7 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
                         <input id="dream-mix" type="range" min="0" max="1" step="0.05" prop:value=move || mix.get().to_string() on:input=slider(mix) /></label>
                     <label class="field"><span>{move || format!("noise share = {:.2}", noise.get())}</span>
                         <input id="dream-noise" type="range" min="0" max="1" step="0.05" prop:value=move || noise.get().to_string() on:input=slider(noise) /></label>
-                    <p class="note">{move || (!has_model()).then_some("Start a run or load a model to dream.")}</p>
+                    <p class="note">{move || (!has_model.get()).then_some("Start a run or load a model to dream.")}</p>
                 </div>
                 <div class="explorer-pictures">
                     <Picture id="dream-a" title="memory 1" page pick=|d| d.first.clone() />

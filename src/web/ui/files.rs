@@ -1,7 +1,7 @@
 //! Bytes into the page: the bundled subsets (fetched from the page's origin) and the user's own
 //! files (read locally; nothing leaves the browser).
 
-use crate::data::upload::NamedFile;
+use crate::shared::files::NamedFile;
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;

@@ -1,6 +1,6 @@
 //! The page (Leptos, client-side rendered): controls, live views of the three brain states, plots.
 //! It never touches tensors: it talks to the training worker through [`client::Client`] with the
-//! messages of [`crate::session::protocol`].
+//! messages of [`crate::shared::protocol`].
 
 mod app;
 mod client;

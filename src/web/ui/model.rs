@@ -6,69 +6,60 @@ use super::client::Client;
 use super::files;
 use super::state::Page;
 use super::store;
-use crate::data::upload::NamedFile;
-use crate::session::protocol::{Command, RunState};
-use crate::session::settings::Form;
+use crate::shared::files::NamedFile;
+use crate::shared::page::Effect;
+use crate::shared::protocol::Command;
+use crate::shared::settings::Form;
 use leptos::prelude::*;
+
+/// What the page does with the trainer's checkpoints and a loaded model's settings (the effects
+/// of [`PageState::apply`](crate::shared::page::PageState::apply) other than sending commands).
+pub fn run_effect(page: Page, form: RwSignal<Form>, effect: Effect) {
+    match effect {
+        // A checkpoint asked for: download it.
+        Effect::Download(saved) => {
+            if let Err(e) = files::download(&saved.file_name, &saved.bytes) {
+                page.update(|s| s.errors.model = Some(format!("cannot offer the download ({e})")));
+            }
+        }
+        // Autosaves go to the browser's store; the last one is offered after a reload.
+        Effect::Store(saved) => leptos::task::spawn_local(async move {
+            match store::put(&saved).await {
+                Ok(()) => page.update(|s| s.stored = Some(format!("Autosaved in this browser after epoch {}.", saved.epoch))),
+                Err(e) => page.update(|s| s.errors.model = Some(format!("autosave: {e}; training goes on"))),
+            }
+        }),
+        // A loaded model brings its settings.
+        Effect::AdoptSettings(settings) => form.set(Form::from(&settings)),
+        Effect::Send(_) => {} // the client sends commands itself
+    }
+}
 
 #[component]
 pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl IntoView {
-    // A checkpoint asked for arrives as an event: download it then.
-    Effect::new(move |_| {
-        if let Some(saved) = page.download.get() {
-            if let Err(e) = files::download(&saved.file_name, &saved.bytes) {
-                page.model_error.set(Some(format!("cannot offer the download ({e})")));
-            }
-            page.download.set(None);
-        }
-    });
-    // Autosaves go to the browser's store; the last one is offered after a reload.
-    Effect::new(move |_| {
-        if let Some(saved) = page.to_store.get() {
-            page.to_store.set(None);
-            leptos::task::spawn_local(async move {
-                match store::put(&saved).await {
-                    Ok(()) => page.stored.set(Some(format!("Autosaved in this browser after epoch {}.", saved.epoch))),
-                    Err(e) => page.model_error.set(Some(format!("autosave: {e}; training goes on"))),
-                }
-            });
-        }
-    });
     leptos::task::spawn_local(async move {
         match store::get().await {
-            Ok(Some(saved)) if page.autosave.with_untracked(Option::is_none) => {
-                page.notice.set(Some(format!(
-                    "This browser holds a model autosaved after epoch {} ({}): Model → Resume autosave continues it.",
-                    saved.epoch, saved.file_name
-                )));
-                page.autosave.set(Some(saved));
-            }
-            Ok(_) => {}
-            Err(e) => page.model_error.set(Some(format!("autosave is off: {e}"))),
+            Ok(Some(saved)) => page.update(|s| s.found_autosave(saved)),
+            Ok(None) => {}
+            Err(e) => page.update(|s| s.errors.model = Some(format!("autosave is off: {e}"))),
         }
     });
-    // A loaded model brings its settings.
-    Effect::new(move |_| {
-        if let Some(s) = page.loaded.get() {
-            form.set(Form::from(&s));
-        }
-    });
-    let ready = move || page.ready();
-    let has_model = move || page.state.get() != RunState::Idle;
+    let ready = move || page.with(|s| s.ready());
+    let has_run = move || page.with(|s| s.has_run());
     let settings = move || form.with_untracked(|f| f.parse(None));
     let load = {
         let client = client.clone();
-        move |file: NamedFile| {
-            page.model_error.set(None);
-            match settings() {
-                Ok(settings) => {
-                    page.busy.set(Some(format!("loading {}…", file.name)));
-                    client.send(&Command::LoadModel { file, settings });
-                }
-                Err(_) => {
-                    page.model_error.set(Some("fix the run settings first (epochs and images per epoch apply to the loaded model)".into()))
-                }
+        move |file: NamedFile| match settings() {
+            Ok(settings) => {
+                page.update(|s| {
+                    s.errors.model = None;
+                    s.busy = Some(format!("loading {}…", file.name));
+                });
+                client.send(&Command::LoadModel { file, settings });
             }
+            Err(_) => page.update(|s| {
+                s.errors.model = Some("fix the run settings first (epochs and images per epoch apply to the loaded model)".into())
+            }),
         }
     };
     let on_pick = {
@@ -82,7 +73,7 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
             leptos::task::spawn_local(async move {
                 match files::read(vec![file]).await {
                     Ok(mut f) => load(f.remove(0)),
-                    Err(e) => page.model_error.set(Some(e)),
+                    Err(e) => page.update(|s| s.errors.model = Some(e)),
                 }
             });
         }
@@ -90,12 +81,12 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
     let save = {
         let client = client.clone();
         move |_| {
-            page.model_error.set(None);
+            page.update(|s| s.errors.model = None);
             client.send(&Command::Save);
         }
     };
     let resume = move |_| {
-        if let Some(saved) = page.autosave.get_untracked() {
+        if let Some(saved) = page.peek(|s| s.autosave.clone()) {
             load(NamedFile::new(saved.file_name.clone(), saved.bytes.to_vec()));
         }
     };
@@ -103,7 +94,7 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
         <fieldset class="model">
             <legend>"Model"</legend>
             <div class="buttons">
-                <button id="save" on:click=save disabled=move || !has_model()>"Save model"</button>
+                <button id="save" on:click=save disabled=move || !has_run()>"Save model"</button>
                 <label class="file button" class:disabled=move || !ready()>
                     "Load model…"
                     <input id="load-model" type="file" accept=".padckpt" on:change=on_pick prop:disabled=move || !ready() />
@@ -111,18 +102,18 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
                 <button
                     id="resume-autosave"
                     on:click=resume
-                    disabled=move || !ready() || page.autosave.with(Option::is_none) || page.state.get() != RunState::Idle
+                    disabled=move || !ready() || page.with(|s| s.autosave.is_none() || s.has_run())
                     title="continue from the checkpoint written after the last completed epoch"
                 >
-                    {move || page.autosave.with(|s| s.as_ref().map(|s| format!("Resume autosave (epoch {})", s.epoch))).unwrap_or_else(|| "Resume autosave".into())}
+                    {move || page.with(|s| s.autosave.as_ref().map(|s| format!("Resume autosave (epoch {})", s.epoch))).unwrap_or_else(|| "Resume autosave".into())}
                 </button>
             </div>
             <p class="hint">
                 "A saved model holds the weights, the optimizer state, the settings and the metrics — the CLI's "
                 <code>".padckpt"</code> " format. Loading continues it, paused, for the number of epochs set above."
             </p>
-            <p id="autosave-status" class="hint">{move || page.stored.get()}</p>
-            <p id="model-error" class="error" role="alert">{move || page.model_error.get()}</p>
+            <p id="autosave-status" class="hint">{move || page.with(|s| s.stored.clone())}</p>
+            <p id="model-error" class="error" role="alert">{move || page.with(|s| s.errors.model.clone())}</p>
         </fieldset>
     }
 }

@@ -1,8 +1,8 @@
 //! Share and embed: the current settings as a link, and an iframe snippet of the compact layout.
 
 use super::controls::DataChoice;
-use crate::session::settings::Form;
-use crate::session::url::{Bundled, PageParams, View};
+use crate::shared::settings::Form;
+use crate::shared::url::{PageParams, View};
 use leptos::prelude::*;
 
 /// The page's address without its query.
@@ -27,7 +27,10 @@ pub fn ShareControls(form: RwSignal<Form>, choice: RwSignal<DataChoice>, params:
     let shown = RwSignal::new(None::<String>);
     let current = move || PageParams {
         form: form.get_untracked(),
-        dataset: if choice.get_untracked() == DataChoice::Fashion { Bundled::Fashion } else { Bundled::Mnist },
+        dataset: match choice.get_untracked() {
+            DataChoice::Bundled(b) => b,
+            DataChoice::Files => Default::default(), // your own files cannot travel in a link
+        },
         embed: false,
         autostart: false,
         notes: Vec::new(),

@@ -3,7 +3,7 @@
 //! here may fail (private browsing, a full disk, IndexedDB switched off): failures are messages,
 //! never a broken page, and training goes on without autosave.
 
-use super::state::SavedModel;
+use crate::shared::page::SavedModel;
 use idb::builder::{DatabaseBuilder, ObjectStoreBuilder};
 use idb::{Database, TransactionMode};
 use js_sys::{Object, Reflect, Uint8Array};

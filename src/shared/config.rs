@@ -1,8 +1,8 @@
 //! Training settings: the paper's conditions (docs/decisions.md#conditions) and the run's
 //! hyper-parameters.
 
+use super::limits::{BATCH, MAX_LEARNING_RATE, learning_rate_ok};
 use crate::Error;
-use crate::sleep::memory::RemInput;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -85,11 +85,6 @@ impl FromStr for Variant {
     }
 }
 
-/// Largest learning rate accepted. Far above any useful value (the paper's is 2e-4): large rates
-/// are allowed so that divergence can be watched, and a run whose losses turn NaN or infinite stops
-/// with a message (its last autosave stays).
-pub const MAX_LEARNING_RATE: f64 = 1e4;
-
 /// W, N, R of the official code (`--W --N --R`) plus the condition-specific inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhaseWeights {
@@ -118,22 +113,28 @@ pub struct TrainConfig {
     pub step_semantics: StepSemantics,
 }
 
+/// Latent size n_z of the paper and the official code.
+pub const LATENT: usize = 256;
+
 impl Default for TrainConfig {
+    /// The paper's run: the settings' defaults (PAD, batch 64, learning rate 2e-4, seed 0),
+    /// n_z = [`LATENT`], zero-filled steps.
     fn default() -> Self {
-        Self { variant: Variant::Pad, batch_size: 64, learning_rate: 2e-4, seed: 0, latent: 256, step_semantics: StepSemantics::ZeroFilled }
+        super::settings::Settings::default().train_config()
     }
 }
 
 impl TrainConfig {
     /// Refuse settings the model cannot train with, with a message that says why.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.batch_size < 2 {
+        if self.batch_size < *BATCH.start() {
             return Err(Error::Config(format!(
-                "batch size must be at least 2 (the KL term needs a batch standard deviation), got {}",
+                "batch size must be at least {} (the KL term needs a batch standard deviation), got {}",
+                BATCH.start(),
                 self.batch_size
             )));
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= MAX_LEARNING_RATE) {
+        if !learning_rate_ok(self.learning_rate) {
             return Err(Error::Config(format!("learning rate must be a number in (0, {MAX_LEARNING_RATE}], got {}", self.learning_rate)));
         }
         if !(1..=4096).contains(&self.latent) {
@@ -152,4 +153,14 @@ pub enum StepSemantics {
     ZeroFilled,
     /// PyTorch ≥ 2 `zero_grad(set_to_none=True)`: leave them untouched.
     SkipMissing,
+}
+
+/// How REM builds its latent from memory (docs/decisions.md#rem-latent, decision
+/// `rem-first-iteration`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RemInput {
+    /// PAD: 0.25·z + 0.25·z_old + 0.5·ε (0.5·z + 0.5·ε on the first iteration of an epoch).
+    MemoryMix,
+    /// "w/o memory mix": the current memory z alone, no noise.
+    SingleMemory,
 }

@@ -5,26 +5,10 @@
 //! `?dataset=mnist&variant=pad&epochs=5&batch=32&lr=2e-4&seed=1&images=1024&probe=0`
 //! `&device=auto&view=dreams&embed=1&autostart=1&pretrained=0`
 
+pub use super::bundled::Bundled;
 use super::protocol::DeviceChoice;
 use super::settings::{Field, Form, Settings};
 use crate::quote;
-
-/// A bundled dataset a URL can name (your own files cannot travel in a link).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Bundled {
-    #[default]
-    Mnist,
-    Fashion,
-}
-
-impl Bundled {
-    pub fn name(self) -> &'static str {
-        match self {
-            Bundled::Mnist => "mnist",
-            Bundled::Fashion => "fashion",
-        }
-    }
-}
 
 /// Which parts of the page an embed shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -84,28 +68,9 @@ impl Default for PageParams {
 /// Longest query read; the rest is ignored (with a note).
 pub const MAX_QUERY: usize = 2048;
 
+/// A switch's value: 1/0, true/false, yes/no, on/off.
 fn flag(value: &str) -> Option<bool> {
-    match value {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// Sets one field of the form from its text.
-type Setter = fn(&mut Form, String);
-
-/// The settings field a parameter sets, and how.
-fn setting(key: &str) -> Option<(Field, Setter)> {
-    Some(match key {
-        "variant" => (Field::Variant, |f, v| f.variant = v),
-        "epochs" => (Field::Epochs, |f, v| f.epochs = v),
-        "batch" => (Field::BatchSize, |f, v| f.batch_size = v),
-        "lr" => (Field::LearningRate, |f, v| f.learning_rate = v),
-        "seed" => (Field::Seed, |f, v| f.seed = v),
-        "images" => (Field::ImagesPerEpoch, |f, v| f.images_per_epoch = v),
-        _ => return None,
-    })
+    <bool as super::settings::Value>::read(value).ok()
 }
 
 impl PageParams {
@@ -127,10 +92,9 @@ impl PageParams {
                     Ok(d) => p.device = d,
                     Err(_) => p.notes.push(bad("is not auto, webgpu or cpu")),
                 },
-                "dataset" => match value {
-                    "mnist" => p.dataset = Bundled::Mnist,
-                    "fashion" | "fashion-mnist" => p.dataset = Bundled::Fashion,
-                    _ => p.notes.push(bad("is not a bundled dataset (mnist or fashion)")),
+                "dataset" => match Bundled::parse(value) {
+                    Some(b) => p.dataset = b,
+                    None => p.notes.push(bad("is not a bundled dataset (mnist or fashion)")),
                 },
                 "view" => match value {
                     "all" => p.view = View::All,
@@ -138,18 +102,15 @@ impl PageParams {
                     "plots" => p.view = View::Plots,
                     _ => p.notes.push(bad("is not all, dreams or plots")),
                 },
-                "embed" | "autostart" | "pretrained" | "probe" => match (flag(value), key) {
+                "embed" | "autostart" | "pretrained" => match (flag(value), key) {
                     (Some(v), "embed") => p.embed = v,
                     (Some(v), "autostart") => p.autostart = v,
-                    (Some(v), "pretrained") => p.pretrained = v,
-                    (Some(v), _) => p.form.probe = v,
+                    (Some(v), _) => p.pretrained = v,
                     (None, _) => p.notes.push(bad("is not 1 or 0")),
                 },
-                other => match setting(other) {
-                    Some((field, set)) => {
-                        set(&mut p.form, value.to_string());
-                        given.push((field, set, other.to_string(), value.to_string()));
-                    }
+                other => match Field::from_key(other) {
+                    Some(field) if p.form.set_text(field, value) => given.push((field, value.to_string())),
+                    Some(field) => p.notes.push(format!("{other} '{}': {}; using the default", quote(value), field.message())),
                     None => p.notes.push(format!("unknown parameter '{}' ignored", quote(other))),
                 },
             }
@@ -157,10 +118,10 @@ impl PageParams {
         // Settings are checked together (images ≥ batch…); each one that fails goes back to its default.
         if let Err(errors) = p.form.parse(None) {
             let default = Form::from(&Settings::default());
-            for (field, set, key, value) in given {
+            for (field, value) in given {
                 if let Some(e) = errors.iter().find(|e| e.field == field) {
-                    set(&mut p.form, field_value(&default, field));
-                    p.notes.push(format!("{key} '{}': {}; using the default", quote(&value), e.message));
+                    p.form.set_text(field, &default.text(field));
+                    p.notes.push(format!("{} '{}': {}; using the default", field.key(), quote(&value), e.message));
                 }
             }
             if p.form.parse(None).is_err() {
@@ -178,21 +139,11 @@ impl PageParams {
         if self.dataset != default.dataset {
             q.append_pair("dataset", self.dataset.name());
         }
-        for (key, field) in [
-            ("variant", Field::Variant),
-            ("epochs", Field::Epochs),
-            ("batch", Field::BatchSize),
-            ("lr", Field::LearningRate),
-            ("seed", Field::Seed),
-            ("images", Field::ImagesPerEpoch),
-        ] {
-            let v = field_value(&self.form, field);
-            if v.trim() != field_value(&default.form, field) {
-                q.append_pair(key, v.trim());
+        for &field in Field::ALL {
+            let v = self.form.text(field);
+            if v.trim() != default.form.text(field) {
+                q.append_pair(field.key(), v.trim());
             }
-        }
-        if self.form.probe != default.form.probe {
-            q.append_pair("probe", if self.form.probe { "1" } else { "0" });
         }
         if self.device != default.device {
             q.append_pair("device", self.device.name());
@@ -220,16 +171,5 @@ impl PageParams {
         format!(
             "<iframe src=\"{src}\" width=\"640\" height=\"480\" style=\"border:0\" title=\"PAD — Perturbed and Adversarial Dreaming, live\" allow=\"clipboard-write\"></iframe>"
         )
-    }
-}
-
-fn field_value(form: &Form, field: Field) -> String {
-    match field {
-        Field::Variant => form.variant.clone(),
-        Field::Epochs => form.epochs.clone(),
-        Field::BatchSize => form.batch_size.clone(),
-        Field::LearningRate => form.learning_rate.clone(),
-        Field::Seed => form.seed.clone(),
-        Field::ImagesPerEpoch => form.images_per_epoch.clone(),
     }
 }

@@ -1,8 +1,8 @@
 //! What the page keeps of a run to draw it: the losses over iterations (thinned so that a long
 //! run stays cheap to plot) and the hypnogram, the recent sequence of brain states.
 
-use crate::sleep::Phase;
-use crate::train::Losses;
+use super::phase::Phase;
+use super::records::Losses;
 use std::collections::VecDeque;
 
 /// Losses per iteration, at most [`LossHistory::CAPACITY`] points: when full, every other point is

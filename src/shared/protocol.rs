@@ -1,12 +1,12 @@
 //! The messages between the page (the UI, on the main thread) and the trainer (in a Web Worker).
 //! Plain serde types, sent as postcard bytes, so that each side can be tested alone.
 
+use super::files::NamedFile;
+use super::images::HostImages;
+use super::phase::Phase;
+use super::records::{EpochRecord, Losses};
 use super::settings::Settings;
 use crate::Error;
-use crate::data::upload::NamedFile;
-use crate::readback::HostImages;
-use crate::sleep::Phase;
-use crate::train::{EpochRecord, Losses};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -133,7 +133,7 @@ pub enum Command {
 /// The evaluation of a model as the page draws it (the paper's Figs. 5 and 6).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvaluationView {
-    pub variant: crate::train::Variant,
+    pub variant: super::config::Variant,
     pub epoch: usize,
     /// (occluded share of tiles, official probe accuracy, stable probe accuracy), tile 4.
     pub occlusion: Vec<(f32, f32, f32)>,
@@ -265,7 +265,7 @@ pub enum Event {
     },
     /// A pretrained snapshot is shown: its variant, the epochs it was trained and on what.
     Pretrained {
-        variant: crate::train::Variant,
+        variant: super::config::Variant,
         epoch: usize,
         dataset: String,
     },

@@ -1,0 +1,324 @@
+//! The page's state as plain data: what the page shows, and how each message from the trainer
+//! (and each thing the user does that the trainer does not answer) changes it. The page holds one
+//! [`PageState`] behind one signal and runs the [`Effect`]s that [`PageState::apply`] returns; the
+//! rules live here, once, and are tested natively like the engine (`tests/page_state.rs`).
+
+use super::history::{Hypnogram, LossHistory};
+use super::protocol::{
+    Command, DataSummary, DeviceInfo, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic,
+};
+use super::records::EpochRecord;
+use super::settings::Settings;
+use std::sync::Arc;
+
+/// A checkpoint the trainer handed over: its file name, epochs done and bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedModel {
+    pub file_name: String,
+    pub epoch: usize,
+    pub bytes: Arc<Vec<u8>>,
+}
+
+/// What the page must do beyond showing the new state: things with side effects outside it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Send this command to the trainer.
+    Send(Command),
+    /// Offer a checkpoint the user asked for as a download.
+    Download(SavedModel),
+    /// Write the autosave to the page's store (IndexedDB).
+    Store(SavedModel),
+    /// A loaded model brings its settings: the form takes them over.
+    AdoptSettings(Settings),
+}
+
+/// Errors, by what they are about (each shown next to its controls).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Errors {
+    pub data: Option<String>,
+    pub settings: Option<String>,
+    pub run: Option<String>,
+    pub model: Option<String>,
+}
+
+impl Errors {
+    fn slot(&mut self, topic: Topic) -> &mut Option<String> {
+        match topic {
+            Topic::Data => &mut self.data,
+            Topic::Settings => &mut self.settings,
+            Topic::Run => &mut self.run,
+            Topic::Model => &mut self.model,
+        }
+    }
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageState {
+    /// What runs the model, once the trainer is ready.
+    pub device: Option<DeviceInfo>,
+    pub data: Option<DataSummary>,
+    pub state: RunState,
+    pub progress: Option<Progress>,
+    pub losses: LossHistory,
+    pub hypnogram: Hypnogram,
+    /// The latest pictures of the four phases (the data preview before training).
+    pub snapshot: Option<Snapshot>,
+    /// Per-epoch records with the probe results; epoch 0 is the untrained network.
+    pub epochs: Vec<EpochRecord>,
+    /// What the trainer is busy with that takes a while (starting, loading, probing).
+    pub busy: Option<String>,
+    pub notice: Option<String>,
+    pub errors: Errors,
+    /// The latest autosave (after each epoch, or found in the store), kept to resume after the
+    /// trainer restarts or the page reloads.
+    pub autosave: Option<SavedModel>,
+    /// What the page's store holds, once written ("autosaved after epoch 3").
+    pub stored: Option<String>,
+    pub dream: Option<DreamView>,
+    /// Evaluations of this page's models, the latest last (the occlusion plot overlays the one before).
+    pub evaluations: Vec<EvaluationView>,
+    /// Milliseconds from navigation start to the first pictures drawn after training began.
+    pub first_pictures_ms: Option<f64>,
+    /// Milliseconds from navigation start to the pretrained snapshot's pictures.
+    pub pretrained_ms: Option<f64>,
+    /// The pretrained snapshot the trainer shows while no run exists (what it is); see
+    /// [`PageState::ends_pretrained`].
+    pretrained: Option<String>,
+    /// The dream explorer: a request is with the trainer, and the latest one waiting behind it
+    /// (one in flight at a time, so a dragged slider never queues up work).
+    dreaming: bool,
+    dream_waiting: Option<DreamRequest>,
+}
+
+impl Default for PageState {
+    fn default() -> Self {
+        Self {
+            device: None,
+            data: None,
+            state: RunState::Idle,
+            progress: None,
+            losses: LossHistory::default(),
+            hypnogram: Hypnogram::default(),
+            snapshot: None,
+            epochs: Vec::new(),
+            busy: Some("starting the trainer…".into()),
+            notice: None,
+            errors: Errors::default(),
+            autosave: None,
+            stored: None,
+            dream: None,
+            evaluations: Vec::new(),
+            first_pictures_ms: None,
+            pretrained_ms: None,
+            pretrained: None,
+            dreaming: false,
+            dream_waiting: None,
+        }
+    }
+}
+
+impl PageState {
+    /// The trainer is up and holds data: a run can start, a model can load.
+    pub fn ready(&self) -> bool {
+        self.device.is_some() && self.data.is_some()
+    }
+
+    /// A run exists (running, paused or finished): it can be saved, and settings wait for Reset.
+    pub fn has_run(&self) -> bool {
+        self.state != RunState::Idle
+    }
+
+    /// Settings and data can change (no run, or a finished one).
+    pub fn idle(&self) -> bool {
+        matches!(self.state, RunState::Idle | RunState::Finished)
+    }
+
+    /// The trainer holds a model to explore or evaluate: a run's, or the pretrained snapshot.
+    pub fn has_model(&self) -> bool {
+        self.has_run() || self.pretrained.is_some()
+    }
+
+    /// What the pretrained snapshot on show is, if one is.
+    pub fn pretrained(&self) -> Option<&str> {
+        self.pretrained.as_deref()
+    }
+
+    /// The trainer's model stops being the pretrained snapshot on these messages: a run started
+    /// (or a model loaded), other data arrived, or the trainer died. The one statement of the rule
+    /// "no pretrained view once a run exists" on the page's side (the engine's is
+    /// `Session::replace_model`).
+    fn ends_pretrained(event: &Event) -> bool {
+        matches!(event, Event::State(s) if *s != RunState::Idle)
+            || matches!(event, Event::DataLoaded(_) | Event::ModelLoaded { .. } | Event::Fatal(_))
+    }
+
+    /// Forget the run (a new one starts, or the trainer restarted).
+    pub fn clear_run(&mut self) {
+        self.progress = None;
+        self.losses = LossHistory::default();
+        self.hypnogram = Hypnogram::default();
+        self.epochs.clear();
+        self.errors.run = None;
+        self.errors.settings = None;
+        self.errors.model = None;
+        self.notice = None;
+        self.dream = None;
+        self.pretrained = None;
+    }
+
+    /// The pictures of a dataset before training: its first images as the input grid.
+    fn preview(&mut self) {
+        let Some(data) = &self.data else { return };
+        let blank = super::images::HostImages { count: 0, channels: data.channels, side: data.preview.side, pixels: Vec::new() };
+        self.snapshot = Some(Snapshot {
+            epoch: 0,
+            iteration: 0,
+            input: data.preview.clone(),
+            reconstruction: blank.clone(),
+            nrem: blank.clone(),
+            rem: blank,
+        });
+    }
+
+    /// Take in one message from the trainer; `now` is the page's clock (milliseconds since
+    /// navigation), for the time-to-pictures marks.
+    pub fn apply(&mut self, event: Event, now: Option<f64>) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if Self::ends_pretrained(&event) {
+            self.pretrained = None;
+        }
+        match event {
+            Event::Listening => {}
+            Event::Ready(info) => {
+                self.device = Some(info);
+                self.busy = None;
+            }
+            Event::DataLoaded(summary) => {
+                self.errors.data = None;
+                self.busy = None;
+                self.data = Some(summary);
+                if self.state == RunState::Idle {
+                    self.preview();
+                }
+            }
+            Event::State(s) => {
+                self.state = s;
+                if s != RunState::Running {
+                    self.busy = None;
+                }
+            }
+            Event::Phase { phase, seconds } => self.hypnogram.push(phase, seconds),
+            Event::Progress(p) => {
+                self.losses.push(p.done, &p.losses);
+                self.progress = Some(p);
+            }
+            Event::Images(s) => {
+                if self.state != RunState::Idle {
+                    self.first_pictures_ms = self.first_pictures_ms.or(now);
+                } else if self.pretrained.is_some() {
+                    self.pretrained_ms = self.pretrained_ms.or(now);
+                }
+                self.snapshot = Some(s);
+            }
+            Event::Probing { epoch } => self.busy = Some(format!("linear probes after epoch {epoch}…")),
+            Event::Epoch(record) => {
+                self.busy = None;
+                self.epochs.push(record);
+            }
+            Event::Saved { file_name, bytes, epoch, autosave } => {
+                let saved = SavedModel { file_name, epoch, bytes: Arc::new(bytes) };
+                if autosave {
+                    self.autosave = Some(saved.clone());
+                    effects.push(Effect::Store(saved));
+                } else {
+                    effects.push(Effect::Download(saved));
+                }
+            }
+            Event::ModelLoaded { settings, epoch, dataset } => {
+                self.clear_run();
+                self.busy = None;
+                self.preview(); // blank until the loaded model's own pictures arrive
+                self.notice = Some(format!(
+                    "Loaded a {} model trained {epoch} epoch{} on {dataset}: Resume continues it.",
+                    settings.variant.label(),
+                    if epoch == 1 { "" } else { "s" }
+                ));
+                effects.push(Effect::AdoptSettings(settings));
+            }
+            Event::Pretrained { variant, epoch, dataset } => {
+                self.pretrained = Some(format!(
+                    "Pretrained snapshot: {} after {epoch} epochs on {dataset}, trained with this project's CLI — its reconstructions and dreams. Start trains your own model from scratch.",
+                    variant.label()
+                ))
+            }
+            Event::Dream(view) => {
+                self.dream = Some(view);
+                effects.extend(self.dream_answered());
+            }
+            Event::Evaluating => self.busy = Some("evaluating the model (probes, occlusion, latents)…".into()),
+            Event::Evaluated(e) => {
+                self.busy = None;
+                self.evaluations.push(e);
+            }
+            Event::Notice(n) => self.notice = Some(n),
+            Event::Error { topic, message } => {
+                self.busy = None;
+                *self.errors.slot(topic) = Some(message);
+                if topic == Topic::Model {
+                    effects.extend(self.dream_answered());
+                }
+            }
+            Event::Fatal(message) => self.crashed(&message),
+        }
+        effects
+    }
+
+    /// The trainer died (a panic in the worker, a lost GPU): say so; the page restarts it.
+    pub fn crashed(&mut self, message: &str) {
+        self.state = RunState::Idle;
+        self.pretrained = None; // the snapshot was in the dead worker
+        self.dreaming = false; // and so was the explorer's request
+        self.busy = Some("restarting the trainer…".into());
+        let resume = match &self.autosave {
+            Some(s) => format!(" The last autosave (epoch {}) can be resumed: Model → Resume autosave.", s.epoch),
+            None => " The run was lost.".into(),
+        };
+        self.errors.run = Some(format!("The trainer stopped ({message}). It is being restarted.{resume}"));
+    }
+
+    /// The user chose another device: the trainer starts over there, without the run.
+    pub fn switch_device(&mut self) {
+        self.device = None;
+        self.state = RunState::Idle;
+        self.dreaming = false;
+        self.clear_run();
+    }
+
+    /// The dream explorer asks for a picture: sent at once, or kept (replacing an older one) until
+    /// the request with the trainer is answered.
+    pub fn dream(&mut self, request: DreamRequest) -> Vec<Effect> {
+        if self.dreaming {
+            self.dream_waiting = Some(request);
+            return Vec::new();
+        }
+        self.dreaming = true;
+        vec![Effect::Send(Command::Dream(request))]
+    }
+
+    fn dream_answered(&mut self) -> Vec<Effect> {
+        self.dreaming = false;
+        self.dream_waiting.take().map(|r| self.dream(r)).unwrap_or_default()
+    }
+
+    /// An autosave found in the page's store at start-up (kept unless this session made one).
+    pub fn found_autosave(&mut self, saved: SavedModel) {
+        if self.autosave.is_none() {
+            self.notice = Some(format!(
+                "This browser holds a model autosaved after epoch {} ({}): Model → Resume autosave continues it.",
+                saved.epoch, saved.file_name
+            ));
+            self.autosave = Some(saved);
+        }
+    }
+}

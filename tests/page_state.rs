@@ -1,0 +1,215 @@
+//! The page's state and the settings table, natively: the rules the page follows when the trainer
+//! speaks (`shared/page.rs`), and every setting of the table carried through the form, the URL and
+//! the command line (`shared/settings.rs`). No browser needed.
+
+use pad::shared::bundled::Bundled;
+use pad::shared::images::HostImages;
+use pad::shared::page::{Effect, PageState, SavedModel};
+use pad::shared::protocol::{
+    Backend, Command, DataSummary, DeviceInfo, DreamRequest, DreamView, Event, Progress, RunState, Snapshot, Topic,
+};
+use pad::shared::records::Losses;
+use pad::shared::settings::{Field, Form, Settings, read};
+use pad::shared::url::PageParams;
+use pad::train::Variant;
+
+fn images(count: usize) -> HostImages {
+    HostImages { count, channels: 1, side: 32, pixels: vec![7; count * 1024] }
+}
+
+fn data() -> DataSummary {
+    DataSummary { name: "MNIST".into(), classes: vec!["0".into()], channels: 1, train: 512, test: 64, preview: images(4) }
+}
+
+/// A page whose trainer is up with data loaded.
+fn ready() -> PageState {
+    let mut p = PageState::default();
+    let cpu = DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None, software: false };
+    assert!(p.apply(Event::Ready(cpu), None).is_empty());
+    p.apply(Event::DataLoaded(data()), None);
+    assert!(p.ready() && p.busy.is_none());
+    p
+}
+
+fn pretrained() -> Event {
+    Event::Pretrained { variant: Variant::Pad, epoch: 10, dataset: "MNIST".into() }
+}
+
+#[test]
+fn the_pretrained_snapshot_shows_only_while_no_run_exists() {
+    let mut p = ready();
+    assert!(!p.has_model(), "data alone is no model");
+    p.apply(pretrained(), None);
+    assert!(p.has_model() && !p.has_run(), "the snapshot can be explored and evaluated, not saved");
+    assert!(p.pretrained().unwrap().contains("PAD after 10 epochs on MNIST"));
+    // What ends it: a run, a loaded model, other data, a dead trainer. Idle again does not bring it back.
+    let ends = [
+        Event::State(RunState::Running),
+        Event::State(RunState::Paused),
+        Event::ModelLoaded { settings: Settings::default(), epoch: 2, dataset: "MNIST".into() },
+        Event::DataLoaded(data()),
+        Event::Fatal("lost".into()),
+    ];
+    for end in ends {
+        let mut p = ready();
+        p.apply(pretrained(), None);
+        p.apply(end.clone(), None);
+        assert_eq!(p.pretrained(), None, "{end:?}");
+        p.apply(Event::State(RunState::Idle), None);
+        assert_eq!(p.pretrained(), None, "{end:?}");
+    }
+    // Messages that leave it: pictures, notices, errors, an idle state.
+    let mut p = ready();
+    p.apply(pretrained(), None);
+    for keep in [Event::State(RunState::Idle), Event::Notice("n".into()), Event::Error { topic: Topic::Model, message: "e".into() }] {
+        p.apply(keep, None);
+    }
+    assert!(p.pretrained().is_some());
+    // Its pictures are timed as the snapshot's, not as a run's.
+    let snap = Snapshot { epoch: 10, iteration: 0, input: images(1), reconstruction: images(1), nrem: images(1), rem: images(1) };
+    p.apply(Event::Images(snap.clone()), Some(1500.0));
+    assert_eq!((p.pretrained_ms, p.first_pictures_ms), (Some(1500.0), None));
+    p.apply(Event::State(RunState::Running), None);
+    p.apply(Event::Images(snap.clone()), Some(9000.0));
+    p.apply(Event::Images(snap), Some(9500.0));
+    assert_eq!((p.pretrained_ms, p.first_pictures_ms), (Some(1500.0), Some(9000.0)), "the first pictures count once");
+}
+
+#[test]
+fn checkpoints_and_loaded_models_become_effects_not_mailboxes() {
+    let mut p = ready();
+    let saved = |autosave| Event::Saved { file_name: "m.padckpt".into(), bytes: vec![1, 2, 3], epoch: 3, autosave };
+    let model = SavedModel { file_name: "m.padckpt".into(), epoch: 3, bytes: vec![1, 2, 3].into() };
+    assert_eq!(p.apply(saved(false), None), vec![Effect::Download(model.clone())]);
+    assert_eq!(p.autosave, None, "a download is not an autosave");
+    assert_eq!(p.apply(saved(true), None), vec![Effect::Store(model.clone())]);
+    assert_eq!(p.autosave, Some(model.clone()), "kept to resume after a restart");
+    // An autosave found in the store at start-up does not replace this session's.
+    p.found_autosave(SavedModel { epoch: 1, ..model.clone() });
+    assert_eq!(p.autosave.as_ref().map(|s| s.epoch), Some(3));
+    // A loaded model: the form takes its settings, the run's views start over, the preview shows.
+    p.apply(Event::Progress(progress()), None);
+    let settings = Settings { variant: Variant::NoRem, epochs: 7, ..Settings::default() };
+    let effects = p.apply(Event::ModelLoaded { settings: settings.clone(), epoch: 1, dataset: "MNIST".into() }, None);
+    assert_eq!(effects, vec![Effect::AdoptSettings(settings)]);
+    assert!(p.progress.is_none() && p.losses.is_empty());
+    assert_eq!(p.notice.as_deref(), Some("Loaded a w/o REM model trained 1 epoch on MNIST: Resume continues it."));
+    assert_eq!(p.snapshot.as_ref().map(|s| s.input.count), Some(4), "the data preview until the model's pictures come");
+    // The trainer dies: the run is gone, the autosave is offered.
+    p.apply(Event::State(RunState::Running), None);
+    p.apply(Event::Fatal("device lost".into()), None);
+    assert_eq!(p.state, RunState::Idle);
+    assert_eq!(p.busy.as_deref(), Some("restarting the trainer…"));
+    assert!(p.errors.run.as_deref().unwrap().contains("(device lost)") && p.errors.run.as_deref().unwrap().contains("autosave (epoch 3)"));
+}
+
+fn progress() -> Progress {
+    let losses = Losses { img: 0.5, kl: 0.1, real: 0.7, nrem: 0.2, fake: 0.6 };
+    Progress { epoch: 1, epochs: 2, iteration: 1, per_epoch: 8, done: 1, losses, images_per_second: 10.0, elapsed: 1.0, eta: None }
+}
+
+#[test]
+fn errors_land_next_to_what_they_are_about_and_end_the_wait() {
+    let mut p = ready();
+    for (topic, message) in [(Topic::Data, "d"), (Topic::Settings, "s"), (Topic::Run, "r"), (Topic::Model, "m")] {
+        p.busy = Some("working…".into());
+        p.apply(Event::Error { topic, message: message.into() }, None);
+        assert!(p.busy.is_none());
+    }
+    assert_eq!(
+        [&p.errors.data, &p.errors.settings, &p.errors.run, &p.errors.model].map(|e| e.as_deref()),
+        [Some("d"), Some("s"), Some("r"), Some("m")]
+    );
+    p.apply(Event::DataLoaded(data()), None);
+    assert_eq!(p.errors.data, None, "new data clears the data error");
+    p.clear_run();
+    assert_eq!((&p.errors.settings, &p.errors.run, &p.errors.model), (&None, &None, &None));
+}
+
+#[test]
+fn the_dream_explorer_keeps_one_request_in_flight_and_the_latest_waiting() {
+    let mut p = ready();
+    let r = |first| DreamRequest { first, second: 1, mix: 0.5, noise: 0.5 };
+    assert_eq!(p.dream(r(0)), vec![Effect::Send(Command::Dream(r(0)))]);
+    assert!(p.dream(r(1)).is_empty() && p.dream(r(2)).is_empty(), "a dragged slider does not queue work");
+    let view = DreamView { request: r(0), first: images(1), second: images(1), dream: images(1), occluded: images(1), seen: images(1) };
+    assert_eq!(p.apply(Event::Dream(view.clone()), None), vec![Effect::Send(Command::Dream(r(2)))], "only the latest");
+    assert!(p.apply(Event::Dream(view), None).is_empty());
+    // An error about the model answers the request too.
+    p.dream(r(3));
+    p.dream(r(4));
+    assert_eq!(p.apply(Event::Error { topic: Topic::Model, message: "x".into() }, None), vec![Effect::Send(Command::Dream(r(4)))]);
+    // A restarted trainer never answers the old request.
+    p.crashed("gone");
+    assert_eq!(p.dream(r(5)), vec![Effect::Send(Command::Dream(r(5)))]);
+}
+
+/// A value other than the default for every field, as text (a new setting fails to compile here
+/// until it has one).
+fn other(field: Field) -> &'static str {
+    match field {
+        Field::Variant => "no-memory-mix",
+        Field::Epochs => "3",
+        Field::BatchSize => "16",
+        Field::LearningRate => "0.001",
+        Field::Seed => "42",
+        Field::ImagesPerEpoch => "256",
+        Field::Probe => "0",
+    }
+}
+
+#[test]
+fn every_setting_of_the_table_travels_through_form_url_and_command_line() {
+    let default = Form::from(&Settings::default());
+    let mut keys: Vec<_> = Field::ALL.iter().map(|f| f.key()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), Field::ALL.len(), "one URL key per setting");
+    for &field in Field::ALL {
+        assert!(!field.label().is_empty() && !field.hint().is_empty() && !field.message().is_empty(), "{field:?}");
+        assert_eq!(Field::from_key(field.key()), Some(field));
+        // The form holds it, the share link carries it, the URL brings it back.
+        let mut form = default.clone();
+        assert!(form.set_text(field, other(field)), "{field:?}");
+        assert_ne!(form, default, "{field:?}");
+        let params = PageParams { form: form.clone(), ..PageParams::default() };
+        let query = params.to_query();
+        assert_eq!(query, format!("{}={}", field.key(), other(field)), "only what differs from the default");
+        let back = PageParams::parse(&query);
+        assert!(back.notes.is_empty(), "{:?}", back.notes);
+        assert_eq!(back.form, form, "{field:?}");
+        assert!(back.form.parse(None).is_ok(), "{field:?}");
+        // Text that is not a value: a note, and the default.
+        let bad = PageParams::parse(&format!("{}=%3F%3F", field.key()));
+        assert_eq!(bad.form, default, "{field:?}");
+        assert_eq!(bad.notes.len(), 1, "{field:?}: {:?}", bad.notes);
+        assert!(bad.notes[0].starts_with(&format!("{} '??'", field.key())), "{:?}", bad.notes);
+    }
+    // The command line reads the same text (its flags are the URL keys: `pad train --lr 0.001`).
+    assert_eq!(read::variant("no-rem"), Ok(Variant::NoRem));
+    assert_eq!(read::learning_rate(" 0.001 "), Ok(0.001));
+    assert!(read::variant("dreamless").unwrap_err().contains("unknown variant 'dreamless'"));
+    assert!(read::batch_size("many").unwrap_err().contains("is not a whole number"));
+    // A loaded model's settings: its training settings, the rest as asked.
+    let config = pad::train::TrainConfig { variant: Variant::WakeOnly, batch_size: 8, learning_rate: 1e-3, seed: 5, ..Default::default() };
+    let wanted = Settings { epochs: 2, images_per_epoch: 4, probe: false, ..Settings::default() };
+    let s = Settings::continuing(&config, 3, &wanted, 100);
+    assert_eq!(s.train_config(), pad::train::TrainConfig { step_semantics: config.step_semantics, ..config });
+    assert_eq!((s.epochs, s.images_per_epoch, s.probe), (5, 8, false), "3 done + 2 more; at least one batch");
+}
+
+#[test]
+fn bundled_datasets_are_named_once() {
+    for b in Bundled::ALL {
+        assert_eq!(Bundled::parse(b.name()), Some(b));
+        assert!(b.file().ends_with(".padb") && b.label().contains("Bundled"));
+        let path = format!("{}/static/data/{}", env!("CARGO_MANIFEST_DIR"), b.file());
+        assert!(std::path::Path::new(&path).is_file(), "{path}");
+        if let Some(p) = b.pretrained() {
+            let path = format!("{}/static/pretrained/{p}", env!("CARGO_MANIFEST_DIR"));
+            assert!(std::path::Path::new(&path).is_file(), "{path}");
+        }
+    }
+    assert_eq!(Bundled::parse("fashion-mnist"), Some(Bundled::Fashion));
+    assert_eq!(Bundled::parse("imagenet"), None);
+}
