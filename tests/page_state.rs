@@ -129,6 +129,7 @@ fn errors_land_next_to_what_they_are_about_and_end_the_wait() {
 #[test]
 fn the_dream_explorer_keeps_one_request_in_flight_and_the_latest_waiting() {
     let mut p = ready();
+    assert!(p.apply(Event::State(RunState::Paused), None).is_empty(), "a model; the explorer has asked nothing yet");
     let r = |first| DreamRequest { first, second: 1, mix: 0.5, noise: 0.5 };
     assert_eq!(p.dream(r(0)), vec![Effect::Send(Command::Dream(r(0)))]);
     assert!(p.dream(r(1)).is_empty() && p.dream(r(2)).is_empty(), "a dragged slider does not queue work");
@@ -139,9 +140,36 @@ fn the_dream_explorer_keeps_one_request_in_flight_and_the_latest_waiting() {
     p.dream(r(3));
     p.dream(r(4));
     assert_eq!(p.apply(Event::Error { topic: Topic::Model, message: "x".into() }, None), vec![Effect::Send(Command::Dream(r(4)))]);
-    // A restarted trainer never answers the old request.
+    // A restarted trainer never answers the old request, and the one waiting is dropped with it.
+    p.dream(r(5));
     p.crashed("gone");
-    assert_eq!(p.dream(r(5)), vec![Effect::Send(Command::Dream(r(5)))]);
+    assert!(p.dream(r(6)).is_empty(), "no model in the new trainer yet: remembered");
+    let effects = p.apply(Event::State(RunState::Paused), None);
+    assert_eq!(effects, vec![Effect::Send(Command::Dream(r(6)))], "asked for once there is a model");
+}
+
+#[test]
+fn the_dream_explorer_follows_the_model() {
+    let mut p = ready();
+    let r = DreamRequest { first: 2, second: 3, mix: 0.25, noise: 0.5 };
+    let view = DreamView { request: r, first: images(1), second: images(1), dream: images(1), occluded: images(1), seen: images(1) };
+    assert!(p.dream(r).is_empty(), "no model: nothing to ask");
+    let again = vec![Effect::Send(Command::Dream(r))];
+    // Whenever the model changes, the explorer's pictures are asked for again.
+    assert_eq!(p.apply(pretrained(), None), again, "the pretrained snapshot");
+    p.apply(Event::Dream(view.clone()), None);
+    for event in [
+        Event::State(RunState::Running),
+        Event::State(RunState::Paused),
+        Event::State(RunState::Finished),
+        Event::ModelLoaded { settings: Settings::default(), epoch: 2, dataset: "MNIST".into() },
+    ] {
+        assert!(p.apply(event.clone(), None).ends_with(&again), "{event:?}");
+        p.apply(Event::Dream(view.clone()), None);
+    }
+    // Reset: no model any more, nothing asked.
+    assert!(p.apply(Event::State(RunState::Idle), None).is_empty());
+    assert!(!p.has_model());
 }
 
 /// A value other than the default for every field, as text (a new setting fails to compile here

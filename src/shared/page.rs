@@ -57,13 +57,15 @@ impl Errors {
 pub struct PageState {
     /// What runs the model, once the trainer is ready.
     pub device: Option<DeviceInfo>,
-    pub data: Option<DataSummary>,
+    /// The loaded data. Large values (pictures) are shared (`Arc`), so that the page's views can
+    /// hold them cheaply and tell a new one from the last by its pointer.
+    pub data: Option<Arc<DataSummary>>,
     pub state: RunState,
     pub progress: Option<Progress>,
     pub losses: LossHistory,
     pub hypnogram: Hypnogram,
     /// The latest pictures of the four phases (the data preview before training).
-    pub snapshot: Option<Snapshot>,
+    pub snapshot: Option<Arc<Snapshot>>,
     /// Per-epoch records with the probe results; epoch 0 is the untrained network.
     pub epochs: Vec<EpochRecord>,
     /// What the trainer is busy with that takes a while (starting, loading, probing).
@@ -75,9 +77,9 @@ pub struct PageState {
     pub autosave: Option<SavedModel>,
     /// What the page's store holds, once written ("autosaved after epoch 3").
     pub stored: Option<String>,
-    pub dream: Option<DreamView>,
+    pub dream: Option<Arc<DreamView>>,
     /// Evaluations of this page's models, the latest last (the occlusion plot overlays the one before).
-    pub evaluations: Vec<EvaluationView>,
+    pub evaluations: Arc<Vec<EvaluationView>>,
     /// Milliseconds from navigation start to the first pictures drawn after training began.
     pub first_pictures_ms: Option<f64>,
     /// Milliseconds from navigation start to the pretrained snapshot's pictures.
@@ -85,8 +87,10 @@ pub struct PageState {
     /// The pretrained snapshot the trainer shows while no run exists (what it is); see
     /// [`PageState::ends_pretrained`].
     pretrained: Option<String>,
-    /// The dream explorer: a request is with the trainer, and the latest one waiting behind it
-    /// (one in flight at a time, so a dragged slider never queues up work).
+    /// The dream explorer: what it shows (sent again whenever the model changes), whether a
+    /// request is with the trainer, and the latest one waiting behind it (one in flight at a time,
+    /// so a dragged slider never queues up work).
+    dream_asked: Option<DreamRequest>,
     dreaming: bool,
     dream_waiting: Option<DreamRequest>,
 }
@@ -108,10 +112,11 @@ impl Default for PageState {
             autosave: None,
             stored: None,
             dream: None,
-            evaluations: Vec::new(),
+            evaluations: Arc::default(),
             first_pictures_ms: None,
             pretrained_ms: None,
             pretrained: None,
+            dream_asked: None,
             dreaming: false,
             dream_waiting: None,
         }
@@ -171,20 +176,23 @@ impl PageState {
     fn preview(&mut self) {
         let Some(data) = &self.data else { return };
         let blank = super::images::HostImages { count: 0, channels: data.channels, side: data.preview.side, pixels: Vec::new() };
-        self.snapshot = Some(Snapshot {
+        self.snapshot = Some(Arc::new(Snapshot {
             epoch: 0,
             iteration: 0,
             input: data.preview.clone(),
             reconstruction: blank.clone(),
             nrem: blank.clone(),
             rem: blank,
-        });
+        }));
     }
 
     /// Take in one message from the trainer; `now` is the page's clock (milliseconds since
     /// navigation), for the time-to-pictures marks.
     pub fn apply(&mut self, event: Event, now: Option<f64>) -> Vec<Effect> {
         let mut effects = Vec::new();
+        // After these the trainer's model is another one, or in another state: the explorer's
+        // pictures are asked for again.
+        let model_changes = matches!(event, Event::State(_) | Event::ModelLoaded { .. } | Event::Pretrained { .. });
         if Self::ends_pretrained(&event) {
             self.pretrained = None;
         }
@@ -197,7 +205,7 @@ impl PageState {
             Event::DataLoaded(summary) => {
                 self.errors.data = None;
                 self.busy = None;
-                self.data = Some(summary);
+                self.data = Some(Arc::new(summary));
                 if self.state == RunState::Idle {
                     self.preview();
                 }
@@ -219,7 +227,7 @@ impl PageState {
                 } else if self.pretrained.is_some() {
                     self.pretrained_ms = self.pretrained_ms.or(now);
                 }
-                self.snapshot = Some(s);
+                self.snapshot = Some(Arc::new(s));
             }
             Event::Probing { epoch } => self.busy = Some(format!("linear probes after epoch {epoch}…")),
             Event::Epoch(record) => {
@@ -253,13 +261,13 @@ impl PageState {
                 ))
             }
             Event::Dream(view) => {
-                self.dream = Some(view);
+                self.dream = Some(Arc::new(view));
                 effects.extend(self.dream_answered());
             }
             Event::Evaluating => self.busy = Some("evaluating the model (probes, occlusion, latents)…".into()),
             Event::Evaluated(e) => {
                 self.busy = None;
-                self.evaluations.push(e);
+                Arc::make_mut(&mut self.evaluations).push(e);
             }
             Event::Notice(n) => self.notice = Some(n),
             Event::Error { topic, message } => {
@@ -271,6 +279,9 @@ impl PageState {
             }
             Event::Fatal(message) => self.crashed(&message),
         }
+        if model_changes {
+            effects.extend(self.dream_again());
+        }
         effects
     }
 
@@ -279,6 +290,7 @@ impl PageState {
         self.state = RunState::Idle;
         self.pretrained = None; // the snapshot was in the dead worker
         self.dreaming = false; // and so was the explorer's request
+        self.dream_waiting = None;
         self.busy = Some("restarting the trainer…".into());
         let resume = match &self.autosave {
             Some(s) => format!(" The last autosave (epoch {}) can be resumed: Model → Resume autosave.", s.epoch),
@@ -292,18 +304,30 @@ impl PageState {
         self.device = None;
         self.state = RunState::Idle;
         self.dreaming = false;
+        self.dream_waiting = None;
         self.clear_run();
     }
 
     /// The dream explorer asks for a picture: sent at once, or kept (replacing an older one) until
-    /// the request with the trainer is answered.
+    /// the request with the trainer is answered; while there is no model, only remembered (it is
+    /// sent once there is one).
     pub fn dream(&mut self, request: DreamRequest) -> Vec<Effect> {
+        self.dream_asked = Some(request);
+        if !self.has_model() {
+            return Vec::new();
+        }
         if self.dreaming {
             self.dream_waiting = Some(request);
             return Vec::new();
         }
         self.dreaming = true;
         vec![Effect::Send(Command::Dream(request))]
+    }
+
+    /// The model changed (a run started, paused, finished or was reset, a model was loaded, the
+    /// pretrained snapshot arrived): the explorer's pictures are redrawn from it.
+    fn dream_again(&mut self) -> Vec<Effect> {
+        self.dream_asked.filter(|_| self.has_model()).map(|r| self.dream(r)).unwrap_or_default()
     }
 
     fn dream_answered(&mut self) -> Vec<Effect> {

@@ -74,10 +74,10 @@ fn PhaseView(
     explain: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let images = page.select(move |s| s.snapshot.as_ref().map(pick));
+    let snapshot = page.select_shared(|s| s.snapshot.clone());
     Effect::new(move |_| {
-        if let (Some(c), Some(images)) = (canvas.get(), images.get()) {
-            draw::grid(&c, &images);
+        if let (Some(c), Some(s)) = (canvas.get(), snapshot.get()) {
+            draw::grid(&c, &pick(&s));
         }
     });
     let active = move || phase.is_some() && page.with(|s| s.state == RunState::Running && s.hypnogram.current() == phase);

@@ -141,12 +141,12 @@ pub fn DataControls(client: Client, page: Page, choice: RwSignal<DataChoice>) ->
                 </p>
             </div>
             <p id="data-summary" class="summary">
-                {move || page.with(|s| s.data.clone()).map(|d| {
+                {move || page.with(|s| s.data.as_ref().map(|d| {
                     format!(
                         "{}: {} training / {} test images, {} channel{}, {} classes",
                         d.name, d.train, d.test, d.channels, if d.channels == 1 { "" } else { "s" }, d.classes.len()
                     )
-                })}
+                }))}
             </p>
             <p id="data-error" class="error" role="alert">{move || page.with(|s| s.errors.data.clone())}</p>
         </fieldset>

@@ -13,9 +13,9 @@ use leptos::prelude::*;
 pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
     let curve = NodeRef::<Canvas>::new();
     let map = NodeRef::<Canvas>::new();
-    let evaluations = page.select(|s| s.evaluations.clone());
+    let evaluations = page.select_shared(|s| Some(s.evaluations.clone()));
     Effect::new(move |_| {
-        let evals = evaluations.get();
+        let evals = evaluations.get().unwrap_or_default();
         if let (Some(c), Some(latest)) = (curve.get(), evals.last()) {
             let _ = draw::occlusion(&c, latest, evals.len().checked_sub(2).map(|i| &evals[i]));
         }
@@ -26,7 +26,7 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
     let can = move || page.with(|s| s.has_model() && s.state != RunState::Running && s.busy.is_none());
     let ratios = move || {
         evaluations.with(|v| {
-            v.last().map(|e| {
+            v.as_ref().and_then(|v| v.last()).map(|e| {
                 format!(
                     "{} after {} epoch{}: intra/inter {:.3} · clean-occluded/inter {:.3} (lower is better: classes tight, occlusion barely moves a latent)",
                     e.variant.label(),
@@ -51,7 +51,7 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
                 "Pause or finish a run (or load a model, or use the pretrained snapshot), then evaluate it. Evaluate another model (e.g. without NREM) "
                 "and the occlusion plot keeps the one before as a dashed line — the paper's Fig. 5 live."
             </p>
-            <div class="plots" hidden=move || evaluations.with(Vec::is_empty)>
+            <div class="plots" hidden=move || evaluations.with(|v| v.as_ref().is_none_or(|v| v.is_empty()))>
                 <canvas id="occlusion" node_ref=curve width="560" height="300"></canvas>
                 <canvas id="latent-map" node_ref=map width="560" height="300"></canvas>
             </div>

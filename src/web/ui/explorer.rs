@@ -14,10 +14,10 @@ use leptos::prelude::*;
 #[component]
 fn Picture(id: &'static str, title: &'static str, page: Page, pick: fn(&DreamView) -> HostImages) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let images = page.select(move |s| s.dream.as_ref().map(pick));
+    let dream = page.select_shared(|s| s.dream.clone());
     Effect::new(move |_| {
-        if let (Some(c), Some(images)) = (canvas.get(), images.get()) {
-            draw::grid(&c, &images);
+        if let (Some(c), Some(d)) = (canvas.get(), dream.get()) {
+            draw::grid(&c, &pick(&d));
         }
     });
     view! {
@@ -35,13 +35,12 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
     let mix = RwSignal::new(0.5f32);
     let noise = RwSignal::new(0.5f32);
     let has_model = page.select(|s| s.has_model());
-    // The page's state keeps one request in flight and the latest waiting behind it.
+    // The page's state sends it when there is a model (and again whenever the model changes),
+    // one request in flight and the latest waiting behind it.
     let request = move || DreamRequest { first: first.get(), second: second.get(), mix: mix.get(), noise: noise.get() };
     Effect::new(move |_| {
         let r = request();
-        if has_model.get() {
-            client.run(page.update(|s| s.dream(r)));
-        }
+        client.run(page.update(|s| s.dream(r)));
     });
     let index = |s: RwSignal<usize>| {
         move |ev: leptos::ev::Event| {
@@ -60,10 +59,10 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
     // Clicking the data preview picks the first image, a second click the second.
     let next_is_first = RwSignal::new(true);
     let preview = NodeRef::<Canvas>::new();
-    let shown = page.select(|s| s.data.as_ref().map(|d| d.preview.clone()));
+    let data = page.select_shared(|s| s.data.clone());
     Effect::new(move |_| {
-        if let (Some(c), Some(images)) = (preview.get(), shown.get()) {
-            draw::grid(&c, &images);
+        if let (Some(c), Some(d)) = (preview.get(), data.get()) {
+            draw::grid(&c, &d.preview);
         }
     });
     let on_preview = move |ev: leptos::ev::MouseEvent| {

@@ -3,6 +3,7 @@
 
 use crate::shared::page::PageState;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 /// The page's state. `Copy`: a signal handle.
 #[derive(Clone, Copy)]
@@ -28,6 +29,23 @@ impl Page {
     pub fn select<T: Clone + PartialEq + Send + Sync + 'static>(&self, f: impl Fn(&PageState) -> T + Send + Sync + 'static) -> Memo<T> {
         let state = self.0;
         Memo::new(move |_| state.with(&f))
+    }
+
+    /// A shared (large) part of the state, told apart by its pointer: cloning and comparing it
+    /// costs nothing however big its pictures are.
+    pub fn select_shared<T: Send + Sync + 'static>(
+        &self,
+        f: impl Fn(&PageState) -> Option<Arc<T>> + Send + Sync + 'static,
+    ) -> Memo<Option<Arc<T>>> {
+        let state = self.0;
+        Memo::new_with_compare(
+            move |_| state.with(&f),
+            |old, new| match (old, new) {
+                (Some(Some(a)), Some(Some(b))) => !Arc::ptr_eq(a, b),
+                (Some(None), Some(None)) => false,
+                _ => true,
+            },
+        )
     }
 
     /// Change the state (and everything that reads it).
