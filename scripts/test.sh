@@ -5,6 +5,7 @@
 #   native    the native test suite (CPU backend), built with clippy-driver as the workspace's
 #             compiler, so that one compile both lints (-D warnings) and builds it
 #   gpu-lint  clippy on the native `gpu` feature (the CLI's --device wgpu), which the tests leave out
+#   cuda-lint clippy on the `cuda` feature (--device cuda): type-checked only, see below
 #   page      the page as the tests drive it (trunk build, profile web-dev), linted the same way
 #   browser   the page end to end in headless Chromium (tests/e2e/): one WebGPU scenario on a
 #             software adapter (its self-check against the CPU included), the rest on the CPU backend
@@ -48,6 +49,15 @@ native() {
 }
 timed native native
 timed gpu-lint cargo clippy --release --features gpu --lib --bins -- -D warnings
+# Burn's CUDA backend cannot be *built* here: cubecl-cuda's LLVM (tracel-llvm-bundler) downloads a
+# prebuilt LLVM from GitHub in its build script, and CI reaches only package registries. DOCS_RS=1
+# makes that build script skip the download (as on docs.rs), which is enough to type-check and lint
+# the `cuda` code path; its own target folder keeps the main build cache untouched by the variable.
+cuda_lint() {
+  DOCS_RS=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/cuda-lint" \
+    cargo clippy --release --no-default-features --features cuda --lib --bins -- -D warnings
+}
+timed cuda-lint cuda_lint
 
 # The page (worker and page modules) as the browser tests load it; `trunk build --release` is
 # what ships (scripts/serve.sh): fat LTO and wasm-opt for size, minutes more of linking.

@@ -52,7 +52,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     let seed = header.config.seed;
     eprintln!(
         "evaluating {} after {} epochs on {} ({} train / {} test)",
-        header.config.variant.label(),
+        header.config.label(),
         header.epoch,
         data.name,
         data.train.len(),
@@ -75,10 +75,11 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         csv += &format!("{:.1},{:.4},{per_batch},{:.4}\n", p.level, p.official, p.stable);
     }
     write(&args.out.join("occlusion.csv"), &csv)?;
-    let pct = |f: fn(&occlusion_curve::OcclusionPoint) -> f32| curve.iter().map(|p| (p.level * 100.0, f(p) * 100.0)).collect::<Vec<_>>();
+    let pct =
+        |f: fn(&occlusion_curve::OcclusionPoint) -> f32| curve.iter().map(|p| (p.level * 100.0, f(p) * 100.0, 0.0)).collect::<Vec<_>>();
     pictures::line_plot(
         &args.out.join("occlusion.png"),
-        &format!("Robustness to occlusion (tile 4) — {} on {}", header.config.variant.label(), data.name),
+        &format!("Robustness to occlusion (tile 4) — {} on {}", header.config.label(), data.name),
         "occluded tiles (%)",
         "test accuracy (%)",
         0.0..100.0,

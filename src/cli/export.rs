@@ -23,7 +23,7 @@ pub fn run(args: ExportArgs) -> Result<(), Error> {
     eprintln!(
         "{}: {} after {} epochs on {}, weights only in f16 — {:.2} MB (the checkpoint: {:.2} MB)",
         args.out.display(),
-        header.config.variant.label(),
+        header.config.label(),
         header.epoch,
         header.dataset,
         snapshot.len() as f64 / 1e6,

@@ -7,11 +7,14 @@ mod export;
 mod layers;
 mod pictures;
 mod reference;
+mod sweep;
+mod table;
 mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pad::Error;
 use pad::data::source::DatasetSpec;
+use pad::train::{PhaseWeights, Variant};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,6 +39,12 @@ enum Command {
     Bundle(bundle::BundleArgs),
     /// Record a few iterations (weights, batch, random draws, losses) for the PyTorch cross-check.
     Reference(reference::ReferenceArgs),
+    /// Train (and evaluate) every variant × seed of a grid: the paper's table in one command,
+    /// resumable, on one machine (--jobs N) or as a Slurm array (--emit slurm).
+    Sweep(Box<sweep::SweepArgs>),
+    /// The paper's table and figures from a sweep: table.md/.csv (mean ± SEM over seeds, the
+    /// paper's numbers beside), curves.png (Fig. 4), occlusion.png (Fig. 5), latent ratios.
+    Table(table::TableArgs),
 }
 
 /// Compute device.
@@ -45,6 +54,8 @@ pub enum DeviceArg {
     Cpu,
     /// Burn's wgpu backend (Vulkan, Metal, DX12…; a software adapter where there is no GPU).
     Wgpu,
+    /// Burn's CUDA backend (NVIDIA; builds with the `cuda` feature).
+    Cuda,
 }
 
 impl DeviceArg {
@@ -59,12 +70,83 @@ impl DeviceArg {
             DeviceArg::Wgpu => {
                 Err(Error::Device("this build of pad has no GPU backend: build it with the `gpu` feature (a default one)".into()))
             }
+            #[cfg(feature = "cuda")]
+            DeviceArg::Cuda => cuda(),
+            #[cfg(not(feature = "cuda"))]
+            DeviceArg::Cuda => {
+                Err(Error::Device("this build of pad has no CUDA backend: build it with `cargo build --release --features cuda`".into()))
+            }
         }
+    }
+}
+
+/// The first CUDA device, checked with one small operation: without a driver or a GPU, Burn's
+/// CUDA backend fails on first use (a panic), which becomes a message here.
+#[cfg(feature = "cuda")]
+fn cuda() -> Result<burn::tensor::Device, Error> {
+    let device = burn::tensor::Device::cuda(0);
+    let probe = device.clone();
+    let works = std::panic::catch_unwind(move || burn::tensor::Tensor::<1>::ones([4], &probe).sum().into_scalar::<f32>() == 4.0);
+    match works {
+        Ok(true) => Ok(device),
+        _ => Err(Error::Device("no usable CUDA device (is there an NVIDIA GPU and its driver?): try --device wgpu or cpu".into())),
     }
 }
 
 pub fn parse_dataset(s: &str) -> Result<DatasetSpec, String> {
     s.parse().map_err(|e: Error| e.to_string())
+}
+
+/// The official code's free phase weights (its `--W --N --R --epsilon`), overriding the variant's
+/// preset for those given: `--w 1 --n 1 --r 0 --epsilon 0` is its README's "w/o REM".
+#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
+pub struct WeightArgs {
+    /// W: weight of L_img in Wake.
+    #[arg(long = "w", value_name = "W", value_parser = non_negative, allow_hyphen_values = true)]
+    pub w: Option<f32>,
+    /// N: weight of L_NREM.
+    #[arg(long = "n", value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
+    pub n: Option<f32>,
+    /// R: REM on when above 0 (also gates L_real in Wake).
+    #[arg(long = "r", value_name = "R", value_parser = non_negative, allow_hyphen_values = true)]
+    pub r: Option<f32>,
+    /// Std of Wake's latent noise on G's input.
+    #[arg(long, value_parser = non_negative, allow_hyphen_values = true)]
+    pub epsilon: Option<f32>,
+}
+
+impl WeightArgs {
+    /// The weights to train with: the preset of `variant` with the given ones in place, or
+    /// `None` when none is given.
+    pub fn over(&self, variant: Variant) -> Option<PhaseWeights> {
+        if *self == Self::default() {
+            return None;
+        }
+        let p = variant.weights();
+        Some(PhaseWeights {
+            wake: self.w.unwrap_or(p.wake),
+            nrem: self.n.unwrap_or(p.nrem),
+            rem: self.r.unwrap_or(p.rem),
+            wake_noise_std: self.epsilon.unwrap_or(p.wake_noise_std),
+            ..p
+        })
+    }
+
+    /// The flags again, for a `pad train` run of the sweep.
+    pub fn to_args(&self) -> Vec<String> {
+        [("--w", self.w), ("--n", self.n), ("--r", self.r), ("--epsilon", self.epsilon)]
+            .into_iter()
+            .filter_map(|(flag, v)| v.map(|v| [flag.to_string(), v.to_string()]))
+            .flatten()
+            .collect()
+    }
+}
+
+fn non_negative(s: &str) -> Result<f32, String> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err("a phase weight is a number of at least 0".into()),
+    }
 }
 
 /// Create the output folder (and say so clearly when that fails).
@@ -81,6 +163,8 @@ pub fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Bundle(a) => bundle::run(a),
         Command::Reference(a) => reference::run(a),
+        Command::Sweep(a) => sweep::run(*a),
+        Command::Table(a) => table::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -71,14 +71,18 @@ fn save_rgb(buf: Vec<u8>, path: &Path) -> Result<(), Error> {
         .map_err(|e| Error::Data(format!("cannot write {}: {e}", path.display())))
 }
 
-/// Line plot of named series of (x, y) points.
+/// A named series of (x, y, ±band) points: the band (e.g. a standard error) is drawn as a shaded
+/// area around the line where it is above 0.
+pub type Series = (String, Vec<(f32, f32, f32)>);
+
+/// Line plot of named series.
 pub fn line_plot(
     path: &Path,
     title: &str,
     x_label: &str,
     y_label: &str,
     y_range: std::ops::Range<f32>,
-    series: &[(String, Vec<(f32, f32)>)],
+    series: &[Series],
 ) -> Result<(), Error> {
     let text = font_available();
     let mut buf = vec![255u8; (W * H * 3) as usize];
@@ -101,11 +105,17 @@ pub fn line_plot(
         mesh.draw().map_err(plot_error)?;
         for (i, (name, pts)) in series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
-            let s = chart.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2))).map_err(plot_error)?;
+            if pts.iter().any(|p| p.2 > 0.0) {
+                let band: Vec<(f32, f32)> =
+                    pts.iter().map(|p| (p.0, p.1 + p.2)).chain(pts.iter().rev().map(|p| (p.0, p.1 - p.2))).collect();
+                chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.18).filled()))).map_err(plot_error)?;
+            }
+            let line = pts.iter().map(|p| (p.0, p.1));
+            let s = chart.draw_series(LineSeries::new(line, color.stroke_width(2))).map_err(plot_error)?;
             if text {
                 s.label(name.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
             }
-            chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(plot_error)?;
+            chart.draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 3, color.filled()))).map_err(plot_error)?;
         }
         if text {
             chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(plot_error)?;

@@ -1,6 +1,6 @@
 //! `pad train`: the training loop with progress, metrics, image grids and resumable checkpoints.
 
-use super::{DeviceArg, ensure_dir, parse_dataset, pictures};
+use super::{DeviceArg, WeightArgs, ensure_dir, parse_dataset, pictures};
 use indicatif::{ProgressBar, ProgressStyle};
 use pad::Error;
 use pad::data::Dataset;
@@ -59,6 +59,8 @@ pub struct TrainArgs {
     /// Run the linear probes every N epochs (0: never).
     #[arg(long, default_value_t = 1)]
     probe_every: usize,
+    #[command(flatten)]
+    weights: WeightArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -95,7 +97,16 @@ fn start(args: &TrainArgs, data: &Dataset, device: &burn::tensor::Device) -> Res
                 data.channels()
             )));
         }
-        eprintln!("resuming {} ({}, {} epochs done) from {}", header.config.variant.label(), header.dataset, header.epoch, path.display());
+        if let Some(w) = args.weights.over(header.config.variant)
+            && w != header.config.weights()
+        {
+            return Err(Error::Config(format!(
+                "{} was trained as {}: --w/--n/--r/--epsilon cannot change a run (leave them out to resume it)",
+                path.display(),
+                header.config.label()
+            )));
+        }
+        eprintln!("resuming {} ({}, {} epochs done) from {}", header.config.label(), header.dataset, header.epoch, path.display());
         return Ok((trainer, header.history));
     }
     if path.exists() {
@@ -114,6 +125,7 @@ fn start(args: &TrainArgs, data: &Dataset, device: &burn::tensor::Device) -> Res
             SemanticsArg::ZeroFilled => StepSemantics::ZeroFilled,
             SemanticsArg::SkipMissing => StepSemantics::SkipMissing,
         },
+        weights: args.weights.over(args.variant),
     };
     Ok((Trainer::new(config, data.channels(), device)?, Vec::new()))
 }
@@ -152,6 +164,14 @@ fn describe(r: &EpochRecord) -> String {
 }
 
 pub fn run(args: TrainArgs) -> Result<(), Error> {
+    // Before any work (a dataset can take a while to read); the page's largest batch does not bind the CLI.
+    let least = *pad::shared::limits::BATCH.start();
+    if args.batch < least {
+        return Err(Error::Config(format!(
+            "--batch must be at least {least}: the KL term needs a batch standard deviation (got {})",
+            args.batch
+        )));
+    }
     let device = args.device.init()?;
     let data = load_data(&args.dataset, args.test.as_deref(), args.train_limit, args.batch)?;
     ensure_dir(&args.out)?;
@@ -165,7 +185,7 @@ pub fn run(args: TrainArgs) -> Result<(), Error> {
     let (t, d) = (run.trainer(), run.data());
     eprintln!(
         "{} on {}: {} training / {} test images, batch {}, {} iterations per epoch, device {:?}",
-        t.config().variant.label(),
+        t.config().label(),
         d.name,
         d.train.len(),
         d.test.len(),

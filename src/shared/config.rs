@@ -111,6 +111,11 @@ pub struct TrainConfig {
     /// Latent size n_z (256).
     pub latent: usize,
     pub step_semantics: StepSemantics,
+    /// The official code's free phase weights (`--W --N --R --epsilon`), when they differ from the
+    /// variant's preset; `None`: the variant's [`Variant::weights`]. Left out of a checkpoint's
+    /// header when `None`, so headers of preset runs read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<PhaseWeights>,
 }
 
 /// Latent size n_z of the paper and the official code.
@@ -125,8 +130,28 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// The phase weights this run trains with: its own, or its variant's preset.
+    pub fn weights(&self) -> PhaseWeights {
+        self.weights.unwrap_or_else(|| self.variant.weights())
+    }
+
+    /// What the run is called: the variant's label, or the weights when they are not its preset
+    /// ("w/o REM, W 1 N 1 R 0 ε 0").
+    pub fn label(&self) -> String {
+        match self.weights.filter(|w| *w != self.variant.weights()) {
+            None => self.variant.label().into(),
+            Some(w) => format!("{}, W {} N {} R {} ε {}", self.variant.label(), w.wake, w.nrem, w.rem, w.wake_noise_std),
+        }
+    }
+
     /// Refuse settings the model cannot train with, with a message that says why.
     pub fn validate(&self) -> Result<(), Error> {
+        let w = self.weights();
+        for (name, v) in [("W", w.wake), ("N", w.nrem), ("R", w.rem), ("epsilon", w.wake_noise_std)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::Config(format!("the phase weight {name} must be a number of at least 0, got {v}")));
+            }
+        }
         if self.batch_size < *BATCH.start() {
             return Err(Error::Config(format!(
                 "batch size must be at least {} (the KL term needs a batch standard deviation), got {}",

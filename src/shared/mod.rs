@@ -16,6 +16,7 @@ pub mod history;
 pub mod images;
 pub mod limits;
 pub mod page;
+pub mod paper;
 pub mod phase;
 pub mod protocol;
 pub mod records;

@@ -368,6 +368,7 @@ impl Settings {
             seed: self.seed,
             latent: LATENT,
             step_semantics: StepSemantics::ZeroFilled,
+            weights: None,
         }
     }
 

@@ -189,7 +189,7 @@ impl Trainer {
     /// official order: wake latent noise (only for the conditions that have it), NREM's occlusion
     /// and its mask, REM's noise.
     pub fn draw_noise(&mut self, batch: usize) -> IterationNoise {
-        let weights = self.config.variant.weights();
+        let weights = self.config.weights();
         let wake = (weights.wake_noise_std > 0.0).then(|| self.normal(batch, weights.wake_noise_std));
         let occlusion = Occlusion::draw_nrem(&mut self.rng);
         let keep_mask = occlusion.mask(ModelShape::SIDE, &mut self.rng);
@@ -220,7 +220,7 @@ impl Trainer {
         if b < 2 || c != self.shape.channels || h != ModelShape::SIDE || w != ModelShape::SIDE {
             return Err(Error::Config(format!("batch of shape {b}×{c}×{h}×{w} does not fit a model for ≥2×{}×32×32", self.shape.channels)));
         }
-        let weights = self.config.variant.weights();
+        let weights = self.config.weights();
         let n = b * self.shape.latent;
         let wake_ok = noise.wake.as_ref().map_or(weights.wake_noise_std == 0.0, |v| v.len() == n);
         if !wake_ok || noise.rem.len() != n || noise.keep_mask.len() != ModelShape::SIDE * ModelShape::SIDE {
@@ -249,7 +249,7 @@ impl Trainer {
 
     /// NREM: only E learns, mapping an occluded dream of the stored memory back to it.
     pub fn nrem(&mut self, mut wake: AfterWake) -> AfterNrem {
-        let weights = self.config.variant.weights();
+        let weights = self.config.weights();
         let mask = std::mem::take(&mut wake.keep_mask);
         let mask = Tensor::<4>::from_data(TensorData::new(mask, [1, 1, ModelShape::SIDE, ModelShape::SIDE]), &self.device);
         let memory = self.memory.current().expect("Wake stores a memory before NREM");
@@ -269,7 +269,7 @@ impl Trainer {
     /// REM: E_d learns to call a dream of mixed memories "fake", G learns the opposite through a
     /// reversed gradient. Ends the iteration: today's memory becomes yesterday's.
     pub fn rem(&mut self, mut nrem: AfterNrem) -> IterationOutput {
-        let weights = self.config.variant.weights();
+        let weights = self.config.weights();
         let eps = self.latents(std::mem::take(&mut nrem.wake.rem_noise));
         let z_mix = self.memory.rem_latent(weights.rem_input, eps, self.iteration == 0);
         let (l_fake, rem_dream) = if weights.rem > 0.0 {

@@ -172,7 +172,7 @@ fn Plots(page: Page) -> impl IntoView {
     let losses = NodeRef::<Canvas>::new();
     let probes = NodeRef::<Canvas>::new();
     let history = page.select(|s| s.losses.clone());
-    let epochs = page.select(|s| (s.epochs.clone(), s.data.as_ref().is_some_and(|d| d.name.contains("CIFAR-10"))));
+    let epochs = page.select(|s| (s.epochs.clone(), s.data.as_ref().map(|d| d.name.clone()).unwrap_or_default()));
     redraw(
         losses,
         move || history.get(),
@@ -185,8 +185,8 @@ fn Plots(page: Page) -> impl IntoView {
         probes,
         move || epochs.get(),
         0.0,
-        |c, (e, cifar)| {
-            let _ = draw::probes(c, &e, if cifar { &draw::PAPER_CIFAR10 } else { &[] });
+        |c, (e, dataset)| {
+            let _ = draw::probes(c, &e, &draw::paper_references(&dataset));
         },
     );
     let swatch = |name: &'static str, colour| view! { <span class="swatch" style=format!("--c:{}", draw::css(colour))>{name}</span> };

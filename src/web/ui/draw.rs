@@ -102,14 +102,26 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result {
     Ok(())
 }
 
-/// The paper's epoch-50 linear-probe accuracies on CIFAR-10
-/// (docs/decisions.md#reported-numbers), drawn as reference lines when the data is CIFAR-10.
-pub const PAPER_CIFAR10: [(&str, f32); 3] =
-    [("paper, epoch 50: PAD 58.25 %", 58.25), ("w/o REM 46.00 %", 46.0), ("Wake only 42.25 %", 42.25)];
+/// The paper's epoch-50 linear-probe accuracies (`shared/paper.rs`) for PAD, w/o REM and Wake
+/// only, drawn as labelled reference lines when the data is one of the paper's datasets.
+pub fn paper_references(dataset: &str) -> Vec<(String, f32)> {
+    use crate::shared::config::Variant;
+    use crate::shared::paper::{PaperDataset, probe_at_epoch_50};
+    let Some(d) = PaperDataset::of(dataset) else { return Vec::new() };
+    [Variant::Pad, Variant::NoRem, Variant::WakeOnly]
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let (mean, _) = probe_at_epoch_50(d, v);
+            let label = if i == 0 { format!("paper, epoch 50: {} {mean:.2} %", v.label()) } else { format!("{} {mean:.2} %", v.label()) };
+            (label, mean)
+        })
+        .collect()
+}
 
 /// Linear-probe accuracy per epoch: the stable probe (headline) and the official one, with
-/// labelled reference lines (e.g. [`PAPER_CIFAR10`]).
-pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord], references: &[(&'static str, f32)]) -> Result {
+/// labelled reference lines (e.g. [`paper_references`]).
+pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord], references: &[(String, f32)]) -> Result {
     let Some(b) = backend(canvas) else { return Ok(()) };
     let root = b.into_drawing_area();
     root.fill(&WHITE)?;
@@ -138,9 +150,10 @@ pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord], references: &[
         chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled())))?;
     }
     let grey = RGBColor(120, 120, 120);
-    for &(label, value) in references {
+    for (label, value) in references {
+        let value = *value;
         chart.draw_series(DashedLineSeries::new([(0, value), (last, value)], 6, 4, grey.stroke_width(1)))?;
-        chart.draw_series(std::iter::once(Text::new(label, (0, value + 1.5), ("sans-serif", 10).into_font().color(&grey))))?;
+        chart.draw_series(std::iter::once(Text::new(label.clone(), (0, value + 1.5), ("sans-serif", 10).into_font().color(&grey))))?;
     }
     root.present()?;
     Ok(())
