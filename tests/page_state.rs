@@ -241,3 +241,31 @@ fn bundled_datasets_are_named_once() {
     assert_eq!(Bundled::parse("fashion-mnist"), Some(Bundled::Fashion));
     assert_eq!(Bundled::parse("imagenet"), None);
 }
+
+#[test]
+fn the_plots_read_the_value_under_the_pointer() {
+    use pad::shared::history::LossHistory;
+    use pad::shared::plot::{Frame, loss_at, probe_at};
+    use pad::shared::records::EpochRecord;
+    // A 100×100-pixel plotting area from (50, 10): iterations 1–101, losses 0.01–1 on a log axis.
+    let frame = Frame { x_px: (50.0, 150.0), y_px: (10.0, 110.0), x: (1.0, 101.0), y: (0.01, 1.0), log_y: true };
+    assert_eq!(frame.data_at(40.0, 50.0), None, "left of the plotting area");
+    let (x, y) = frame.data_at(100.0, 60.0).unwrap();
+    assert!((x - 51.0).abs() < 1e-9 && (y - 0.1).abs() < 1e-9, "the middle: iteration 51, 0.1 on the log axis");
+    let mut h = LossHistory::default();
+    for i in 1..=101 {
+        h.push(i, &Losses { img: 0.5, kl: 0.1, real: 0.7, nrem: 0.02, fake: 0.6 });
+    }
+    assert_eq!(loss_at(&h, &frame, 100.0, 60.0).as_deref(), Some("L_KL at iteration 51: 0.1000"));
+    assert_eq!(loss_at(&h, &frame, 150.0, 100.0).as_deref(), Some("L_NREM at iteration 101: 0.0200"));
+    assert_eq!(loss_at(&LossHistory::default(), &frame, 100.0, 60.0), None, "nothing plotted yet");
+    // Probes: epochs 0–4, 0–100 %, linear.
+    let frame = Frame { x_px: (0.0, 400.0), y_px: (0.0, 100.0), x: (0.0, 4.0), y: (0.0, 100.0), log_y: false };
+    let mut epochs: Vec<EpochRecord> = (0..=4).map(|e| EpochRecord::new(e, 10, None, 1.0)).collect();
+    for r in &mut epochs {
+        r.probe_stable = Some(0.6);
+        r.probe_official = Some(0.3);
+    }
+    assert_eq!(probe_at(&epochs, &frame, 210.0, 35.0).as_deref(), Some("stable probe after epoch 2: 60.0 %"));
+    assert_eq!(probe_at(&epochs, &frame, 390.0, 72.0).as_deref(), Some("official probe after epoch 4: 30.0 %"));
+}

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod page;
 pub mod paper;
 pub mod phase;
+pub mod plot;
 pub mod protocol;
 pub mod records;
 pub mod settings;

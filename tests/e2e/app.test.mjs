@@ -80,6 +80,20 @@ test('trains on the CPU: live views, plots, probes, pause and resume, a corrupt 
   metrics.first_pictures_ms_since_navigation = Number(await page.evaluate(() => document.getElementById('app').dataset.firstPicturesMs));
   // The probes ran (epoch 0 and 1): the stable probe's series is drawn.
   assert.ok(await colourPixels(page, 'probes', [31, 119, 180]) > 20, 'probe accuracy is plotted');
+  // The value under the pointer, on both plots; gone when the pointer leaves.
+  const pointAt = async (id, fx, fy) => {
+    await page.locator(`#${id}`).scrollIntoViewIfNeeded();
+    const box = await page.locator(`#${id}`).boundingBox();
+    await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+  };
+  await pointAt('losses', 0.55, 0.5);
+  await until(page, () => document.getElementById('losses-readout').innerText !== '', null, { what: 'the loss under the pointer' });
+  assert.match(await text(page, '#losses-readout'), /^L_(img|KL|real|NREM|fake) at iteration \d+: \d+\.\d{4}$/);
+  await pointAt('probes', 0.95, 0.5);
+  await until(page, () => document.getElementById('probes-readout').innerText !== '', null, { what: 'the probe under the pointer' });
+  assert.match(await text(page, '#probes-readout'), /^(stable|official) probe after epoch 1: \d+\.\d %$/);
+  await page.mouse.move(1, 1);
+  await until(page, () => document.getElementById('probes-readout').innerText === '', null, { what: 'the readout cleared' });
   // Main-thread work during training: every long task (> 50 ms) since Start was pressed.
   const longTasks = await page.evaluate((since) => window.__longTasks.filter((t) => t.start >= since).map((t) => t.ms), clicked);
   metrics.long_tasks_during_training = longTasks.length;

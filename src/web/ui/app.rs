@@ -11,6 +11,7 @@ use super::state::Page;
 use crate::shared::files::NamedFile;
 use crate::shared::images::HostImages;
 use crate::shared::phase::Phase;
+use crate::shared::plot::{self, Frame};
 use crate::shared::protocol::{Command, RunState, Snapshot};
 use crate::shared::settings::{FieldError, describe};
 use crate::shared::url::{PageParams, View};
@@ -18,7 +19,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
-use web_sys::HtmlCanvasElement;
+use web_sys::{HtmlCanvasElement, MouseEvent};
 
 /// Redraw a canvas from a signal, at most every `min_ms` milliseconds and always in a task of its
 /// own (never inside the message handler that changed the signal), the latest value last: plots
@@ -167,39 +168,53 @@ fn ProgressPanel(page: Page) -> impl IntoView {
     }
 }
 
+/// The value under the pointer on a plot: the handlers for its canvas (move, leave) and the text.
+fn readout(
+    canvas: NodeRef<Canvas>,
+    frame: RwSignal<Option<Frame>>,
+    at: impl Fn(&Frame, f64, f64) -> Option<String> + 'static,
+) -> (impl Fn(MouseEvent) + 'static, impl Fn(MouseEvent) + 'static, impl Fn() -> Option<String> + 'static) {
+    let text = RwSignal::new(None::<String>);
+    let on_move = move |ev: MouseEvent| {
+        let (Some(c), Some(f)) = (canvas.get_untracked(), frame.get_untracked()) else { return };
+        // Pointer position in the canvas's own pixels (CSS may show it at another size).
+        let rect = c.get_bounding_client_rect();
+        let (sx, sy) = (c.width() as f64 / rect.width().max(1.0), c.height() as f64 / rect.height().max(1.0));
+        text.set(at(&f, ev.offset_x() as f64 * sx, ev.offset_y() as f64 * sy));
+    };
+    (on_move, move |_: MouseEvent| text.set(None), move || text.get())
+}
+
 #[component]
 fn Plots(page: Page) -> impl IntoView {
     let losses = NodeRef::<Canvas>::new();
     let probes = NodeRef::<Canvas>::new();
     let history = page.select(|s| s.losses.clone());
     let epochs = page.select(|s| (s.epochs.clone(), s.data.as_ref().map(|d| d.name.clone()).unwrap_or_default()));
-    redraw(
-        losses,
-        move || history.get(),
-        300.0,
-        |c, h| {
-            let _ = draw::losses(c, &h);
-        },
-    );
+    // Each plot keeps the frame it was drawn in, to read the value under the pointer.
+    let (loss_frame, probe_frame) = (RwSignal::new(None::<Frame>), RwSignal::new(None::<Frame>));
+    redraw(losses, move || history.get(), 300.0, move |c, h| loss_frame.set(draw::losses(c, &h).ok().flatten()));
     redraw(
         probes,
         move || epochs.get(),
         0.0,
-        |c, (e, dataset)| {
-            let _ = draw::probes(c, &e, &draw::paper_references(&dataset));
-        },
+        move |c, (e, dataset)| probe_frame.set(draw::probes(c, &e, &draw::paper_references(&dataset)).ok().flatten()),
     );
+    let loss_readout = readout(losses, loss_frame, move |f, x, y| page.peek(|s| plot::loss_at(&s.losses, f, x, y)));
+    let probe_readout = readout(probes, probe_frame, move |f, x, y| page.peek(|s| plot::probe_at(&s.epochs, f, x, y)));
     let swatch = |name: &'static str, colour| view! { <span class="swatch" style=format!("--c:{}", draw::css(colour))>{name}</span> };
     view! {
         <section class="panel plots">
             <figure>
-                <canvas id="losses" node_ref=losses width="560" height="300"></canvas>
+                <canvas id="losses" node_ref=losses width="560" height="300" on:mousemove=loss_readout.0 on:mouseleave=loss_readout.1></canvas>
+                <p id="losses-readout" class="readout">{loss_readout.2}</p>
                 <figcaption class="legend">
                     {crate::shared::records::Losses::<f32>::NAMES.into_iter().zip(draw::LOSS_COLOURS).map(|(n, c)| swatch(n, c)).collect::<Vec<_>>()}
                 </figcaption>
             </figure>
             <figure>
-                <canvas id="probes" node_ref=probes width="560" height="300"></canvas>
+                <canvas id="probes" node_ref=probes width="560" height="300" on:mousemove=probe_readout.0 on:mouseleave=probe_readout.1></canvas>
+                <p id="probes-readout" class="readout">{probe_readout.2}</p>
                 <figcaption class="legend">
                     {swatch("stable probe (standardised latents, converged)", draw::PROBE_COLOURS[0])}
                     {swatch("official probe (SGD 0.2, 20 epochs)", draw::PROBE_COLOURS[1])}

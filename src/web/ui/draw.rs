@@ -7,7 +7,10 @@ use crate::shared::images::HostImages;
 use crate::shared::protocol::EvaluationView;
 
 use crate::shared::phase::Phase;
+use crate::shared::plot::Frame;
 use crate::shared::records::EpochRecord;
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordusize;
 use plotters::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -72,15 +75,24 @@ pub fn phase_colour(p: Phase) -> RGBColor {
     }
 }
 
-type Result = std::result::Result<(), Box<dyn std::error::Error>>;
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The frame of a chart as drawn: its plotting area in canvas pixels and the data ranges it spans.
+fn frame<Y>(area: &DrawingArea<MeasuredCanvas, Cartesian2d<RangedCoordusize, Y>>, x: (usize, usize), y: (f64, f64), log_y: bool) -> Frame
+where
+    Y: Ranged,
+{
+    let (xs, ys) = area.get_pixel_range();
+    Frame { x_px: (xs.start as f64, xs.end as f64), y_px: (ys.start as f64, ys.end as f64), x: (x.0 as f64, x.1 as f64), y, log_y }
+}
 
 fn backend(canvas: &HtmlCanvasElement) -> Option<MeasuredCanvas> {
     MeasuredCanvas::new(canvas)
 }
 
-/// The five losses over iterations, log scale.
-pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result {
-    let Some(b) = backend(canvas) else { return Ok(()) };
+/// The five losses over iterations, log scale; returns where it drew them.
+pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result<Option<Frame>> {
+    let Some(b) = backend(canvas) else { return Ok(None) };
     let root = b.into_drawing_area();
     root.fill(&WHITE)?;
     let points = history.points();
@@ -98,8 +110,9 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result {
     for (k, colour) in LOSS_COLOURS.iter().enumerate() {
         chart.draw_series(LineSeries::new(points.iter().filter(|p| p.1[k] > 0.0).map(|p| (p.0, p.1[k])), colour.stroke_width(2)))?;
     }
+    let drawn = frame(chart.plotting_area(), (1, last), (lo as f64, hi as f64), true);
     root.present()?;
-    Ok(())
+    Ok(Some(drawn))
 }
 
 /// The paper's epoch-50 linear-probe accuracies (`shared/paper.rs`) for PAD, w/o REM and Wake
@@ -121,8 +134,8 @@ pub fn paper_references(dataset: &str) -> Vec<(String, f32)> {
 
 /// Linear-probe accuracy per epoch: the stable probe (headline) and the official one, with
 /// labelled reference lines (e.g. [`paper_references`]).
-pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord], references: &[(String, f32)]) -> Result {
-    let Some(b) = backend(canvas) else { return Ok(()) };
+pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord], references: &[(String, f32)]) -> Result<Option<Frame>> {
+    let Some(b) = backend(canvas) else { return Ok(None) };
     let root = b.into_drawing_area();
     root.fill(&WHITE)?;
     let last = epochs.iter().map(|r| r.epoch).max().unwrap_or(1).max(1);
@@ -155,8 +168,9 @@ pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord], references: &[
         chart.draw_series(DashedLineSeries::new([(0, value), (last, value)], 6, 4, grey.stroke_width(1)))?;
         chart.draw_series(std::iter::once(Text::new(label.clone(), (0, value + 1.5), ("sans-serif", 10).into_font().color(&grey))))?;
     }
+    let drawn = frame(chart.plotting_area(), (0, last), (0.0, 100.0), false);
     root.present()?;
-    Ok(())
+    Ok(Some(drawn))
 }
 
 /// The hypnogram: which brain state ran when, over the last seconds of training (Wake on top,
