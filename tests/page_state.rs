@@ -269,3 +269,32 @@ fn the_plots_read_the_value_under_the_pointer() {
     assert_eq!(probe_at(&epochs, &frame, 210.0, 35.0).as_deref(), Some("stable probe after epoch 2: 60.0 %"));
     assert_eq!(probe_at(&epochs, &frame, 390.0, 72.0).as_deref(), Some("official probe after epoch 4: 30.0 %"));
 }
+
+#[test]
+fn training_pauses_out_of_sight_and_resumes_when_back() {
+    let (pause, resume) = (vec![Effect::Send(Command::Pause)], vec![Effect::Send(Command::Resume)]);
+    let mut p = ready();
+    p.apply(Event::State(RunState::Running), None);
+    assert_eq!(p.seen(false, true), pause, "hidden while training: pause");
+    assert!(p.notice.as_deref().unwrap().starts_with("Paused while the page is out of sight"));
+    assert!(p.seen(false, true).is_empty(), "once");
+    // Back before the pause arrived: the resume waits for it.
+    assert!(p.seen(true, true).is_empty());
+    assert_eq!(p.apply(Event::State(RunState::Paused), None), resume);
+    assert_eq!(p.notice.as_deref(), Some("Resumed: the page is in sight again."));
+    p.apply(Event::State(RunState::Running), None);
+    // Out of sight, paused, then back: resumed.
+    p.seen(false, true);
+    assert!(p.apply(Event::State(RunState::Paused), None).is_empty(), "still out of sight");
+    assert_eq!(p.seen(true, true), resume);
+    p.apply(Event::State(RunState::Running), None);
+    // A run the user paused stays paused; an idle page does nothing; autopause off does nothing.
+    p.apply(Event::State(RunState::Paused), None);
+    assert!(p.seen(false, true).is_empty() && p.seen(true, true).is_empty());
+    p.apply(Event::State(RunState::Running), None);
+    assert!(p.seen(false, false).is_empty() && p.seen(true, false).is_empty(), "?autopause=0");
+    // A reset while out of sight forgets the pause.
+    p.seen(false, true);
+    p.apply(Event::State(RunState::Idle), None);
+    assert!(p.seen(true, true).is_empty());
+}

@@ -361,10 +361,22 @@ fn a_share_link_reproduces_the_page_and_the_embed_code_is_an_iframe() {
     p.autostart = true;
     assert_eq!(PageParams::parse(&p.to_query()), p);
     let code = PageParams { dataset: Bundled::Mnist, view: View::Dreams, ..PageParams::default() }.embed_code("https://example.org/pad/");
+    let (iframe, script) = code.split_once('\n').expect("the iframe, then the lines that resize it");
     assert_eq!(
-        code,
+        iframe,
         "<iframe src=\"https://example.org/pad/?view=dreams&amp;embed=1\" width=\"640\" height=\"480\" style=\"border:0\" title=\"PAD — Perturbed and Adversarial Dreaming, live\" allow=\"clipboard-write\"></iframe>"
     );
+    // The frame takes the height the page posts, from its own frame only, bounded.
+    assert!(script.starts_with("<script>") && script.ends_with("</script>"), "{script}");
+    assert!(
+        script.contains("\"pad-height\"") && script.contains("f.contentWindow===e.source") && script.contains("Math.min(4000"),
+        "{script}"
+    );
+    // autopause=0 travels in the link.
+    let p = PageParams::parse("autopause=0&view=plots");
+    assert!(!p.autopause && p.notes.is_empty());
+    assert_eq!(p.to_query(), "view=plots&autopause=0");
+    assert!(PageParams::default().autopause);
 }
 
 fn saved(events: &[Event]) -> Vec<(String, Vec<u8>, usize, bool)> {

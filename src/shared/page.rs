@@ -93,6 +93,10 @@ pub struct PageState {
     dream_asked: Option<DreamRequest>,
     dreaming: bool,
     dream_waiting: Option<DreamRequest>,
+    /// The page is in sight: its tab visible and (embedded) its frame in the viewport.
+    seen: bool,
+    /// Training was paused because the page went out of sight: it resumes when it is back.
+    auto_paused: bool,
 }
 
 impl Default for PageState {
@@ -119,6 +123,8 @@ impl Default for PageState {
             dream_asked: None,
             dreaming: false,
             dream_waiting: None,
+            seen: true,
+            auto_paused: false,
         }
     }
 }
@@ -214,6 +220,11 @@ impl PageState {
                 self.state = s;
                 if s != RunState::Running {
                     self.busy = None;
+                }
+                match s {
+                    RunState::Paused => effects.extend(self.resume_if_back()),
+                    RunState::Running => {}
+                    _ => self.auto_paused = false,
                 }
             }
             Event::Phase { phase, seconds } => self.hypnogram.push(phase, seconds),
@@ -333,6 +344,35 @@ impl PageState {
     fn dream_answered(&mut self) -> Vec<Effect> {
         self.dreaming = false;
         self.dream_waiting.take().map(|r| self.dream(r)).unwrap_or_default()
+    }
+
+    /// The page went out of sight (`false`: a hidden tab, an embed scrolled away) or came back.
+    /// With `autopause` (the default; `?autopause=0` turns it off) a running run pauses while the
+    /// page is out of sight and resumes when it is back, saying so; a run the user paused stays
+    /// paused.
+    pub fn seen(&mut self, seen: bool, autopause: bool) -> Vec<Effect> {
+        self.seen = seen;
+        if !autopause {
+            return Vec::new();
+        }
+        if !seen && self.state == RunState::Running && !self.auto_paused {
+            self.auto_paused = true;
+            self.notice =
+                Some("Paused while the page is out of sight: training resumes when it is back (?autopause=0 keeps it running).".into());
+            return vec![Effect::Send(Command::Pause)];
+        }
+        self.resume_if_back()
+    }
+
+    /// Resume a run paused for being out of sight, once it is paused and the page is seen again
+    /// (the pause may still be on its way when the page comes back).
+    fn resume_if_back(&mut self) -> Vec<Effect> {
+        if !(self.seen && self.auto_paused && self.state == RunState::Paused) {
+            return Vec::new();
+        }
+        self.auto_paused = false;
+        self.notice = Some("Resumed: the page is in sight again.".into());
+        vec![Effect::Send(Command::Resume)]
     }
 
     /// An autosave found in the page's store at start-up (kept unless this session made one).

@@ -3,7 +3,7 @@
 //! URL can break the page.
 //!
 //! `?dataset=mnist&variant=pad&epochs=5&batch=32&lr=2e-4&seed=1&images=1024&probe=0`
-//! `&device=auto&view=dreams&embed=1&autostart=1&pretrained=0`
+//! `&device=auto&view=dreams&embed=1&autostart=1&pretrained=0&autopause=0`
 
 pub use super::bundled::Bundled;
 use super::protocol::DeviceChoice;
@@ -46,6 +46,9 @@ pub struct PageParams {
     pub autostart: bool,
     /// Show the pretrained snapshot of the bundled MNIST before any run (`pretrained=0`: don't).
     pub pretrained: bool,
+    /// Pause training while the page is out of sight (hidden tab, embed scrolled away) and resume
+    /// when it is back (`autopause=0`: keep training).
+    pub autopause: bool,
     /// One line per ignored parameter or value.
     pub notes: Vec<String>,
 }
@@ -60,6 +63,7 @@ impl Default for PageParams {
             embed: false,
             autostart: false,
             pretrained: true,
+            autopause: true,
             notes: Vec::new(),
         }
     }
@@ -102,9 +106,10 @@ impl PageParams {
                     "plots" => p.view = View::Plots,
                     _ => p.notes.push(bad("is not all, dreams or plots")),
                 },
-                "embed" | "autostart" | "pretrained" => match (flag(value), key) {
+                "embed" | "autostart" | "pretrained" | "autopause" => match (flag(value), key) {
                     (Some(v), "embed") => p.embed = v,
                     (Some(v), "autostart") => p.autostart = v,
+                    (Some(v), "autopause") => p.autopause = v,
                     (Some(v), _) => p.pretrained = v,
                     (None, _) => p.notes.push(bad("is not 1 or 0")),
                 },
@@ -160,16 +165,21 @@ impl PageParams {
         if !self.pretrained {
             q.append_pair("pretrained", "0");
         }
+        if !self.autopause {
+            q.append_pair("autopause", "0");
+        }
         q.finish()
     }
 
     /// An iframe snippet that embeds the page at `base` (its address without the query) with these
-    /// parameters, in the compact layout.
+    /// parameters, in the compact layout: 640×480, and a few lines that let the frame take the
+    /// height the page posts (`postMessage`, type `pad-height`) — without them the fixed size stays.
     pub fn embed_code(&self, base: &str) -> String {
         let embedded = PageParams { embed: true, notes: Vec::new(), ..self.clone() };
         let src = format!("{base}?{}", embedded.to_query()).replace('&', "&amp;").replace('"', "&quot;");
         format!(
-            "<iframe src=\"{src}\" width=\"640\" height=\"480\" style=\"border:0\" title=\"PAD — Perturbed and Adversarial Dreaming, live\" allow=\"clipboard-write\"></iframe>"
+            "<iframe src=\"{src}\" width=\"640\" height=\"480\" style=\"border:0\" title=\"PAD — Perturbed and Adversarial Dreaming, live\" allow=\"clipboard-write\"></iframe>\n\
+             <script>addEventListener(\"message\",e=>{{if(e.data&&e.data.type===\"pad-height\")for(const f of document.querySelectorAll(\"iframe\"))if(f.contentWindow===e.source)f.height=Math.min(4000,Math.ceil(+e.data.height)||480)}})</script>"
         )
     }
 }

@@ -186,3 +186,60 @@ test('save, reload, load: identical reconstructions, training continues; corrupt
   assert.equal(await page.evaluate(() => document.getElementById('epochs').value), '3');
   noErrors(log);
 });
+
+/** Make the page look hidden (the `visibilitychange` of a background tab) or visible again. */
+const visibility = (page, hidden) => page.evaluate((hidden) => {
+  if (hidden) {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+  } else {
+    delete document.hidden;
+  }
+  document.dispatchEvent(new Event('visibilitychange'));
+}, hidden);
+
+test('polite in a tutorial: out of sight it pauses and comes back; ?autopause=0 trains on; an embed posts its height', { timeout: 1_200_000 }, async () => {
+  const { page, log } = await open(chrome, `${server.url}?device=cpu&pretrained=0`);
+  await ready(page);
+  await shortRun(page, { epochs: 20, images: 64 });
+  await page.click('#start');
+  await waitState(page, ['running']);
+  await visibility(page, true);
+  await waitState(page, ['paused']);
+  assert.match(await text(page, '#notice'), /Paused while the page is out of sight/);
+  await visibility(page, false);
+  await waitState(page, ['running']);
+  assert.match(await text(page, '#notice'), /Resumed: the page is in sight again/);
+  // Scrolled out of view counts too (an embed in a long article): the page's body leaves the viewport.
+  await page.evaluate(() => { document.body.style.marginTop = '5000px'; });
+  await waitState(page, ['paused']);
+  await page.evaluate(() => { document.body.style.marginTop = ''; });
+  await waitState(page, ['running']);
+  noErrors(log);
+
+  const off = await open(chrome, `${server.url}?device=cpu&pretrained=0&autopause=0`);
+  await ready(off.page);
+  await shortRun(off.page, { epochs: 20, images: 64 });
+  await off.page.click('#start');
+  await waitState(off.page, ['running']);
+  await visibility(off.page, true);
+  const before = Number(await off.page.evaluate(() => document.getElementById('app').dataset.heard));
+  await until(off.page, (n) => Number(document.getElementById('app').dataset.heard) > n + 10, before, { what: 'training while hidden' });
+  assert.equal(await off.page.evaluate(() => document.getElementById('app').dataset.state), 'running');
+  noErrors(off.log);
+
+  // The embed code, in a page of its own: the frame takes the height the page posts.
+  await off.page.click('#embed-code');
+  const code = await off.page.locator('#share-text').inputValue();
+  assert.match(code, /^<iframe [^\n]*<\/iframe>\n<script>.*pad-height.*<\/script>$/s);
+  const host = await chrome.newPage();
+  const listen = '<script>window.__posted = []; addEventListener("message", (e) => window.__posted.push(e.data));</script>';
+  await host.setContent(`${listen}<p>An article.</p>${code.replace('autostart=1', 'autostart=0')}`);
+  await host.waitForFunction(() => window.__posted.some((d) => d?.type === 'pad-height'), null, { timeout: 120_000 });
+  const { posted, frame } = await host.evaluate(() => ({
+    posted: window.__posted.filter((d) => d?.type === 'pad-height').at(-1).height,
+    frame: Number(document.querySelector('iframe').height),
+  }));
+  assert.ok(posted > 100, `the page posts its content height: ${posted}`);
+  assert.equal(frame, Math.min(4000, Math.ceil(posted)), 'the embed code sizes the frame to it');
+  await host.close();
+});

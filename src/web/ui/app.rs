@@ -238,6 +238,15 @@ pub fn App() -> impl IntoView {
     let choice = RwSignal::new(bundled);
     let form = RwSignal::new(params.form.clone());
     client.on_effect(move |effect| run_effect(page, form, effect));
+    // Out of sight (hidden tab, embed scrolled away): pause until back, unless `?autopause=0`.
+    let autopause = params.autopause;
+    super::polite::watch_sight({
+        let client = client.clone();
+        move |seen| client.run(page.update(|s| s.seen(seen, autopause)))
+    });
+    if params.embed {
+        super::polite::post_height();
+    }
     load_bundle(&client, page, bundled);
     // `?autostart=1`: start once the trainer and the data are ready (once).
     if params.autostart {

@@ -11,6 +11,7 @@ mod explorer;
 mod files;
 mod measured;
 mod model;
+mod polite;
 mod share;
 mod state;
 mod store;
