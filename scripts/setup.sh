@@ -43,6 +43,6 @@ if [ ! -x scripts/node_modules/.bin/wasm-opt ]; then
 fi
 
 # The browser tests' driver (playwright-core, no bundled browser: it drives /usr/bin/chromium).
-if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/@axe-core/playwright ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi

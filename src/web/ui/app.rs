@@ -88,7 +88,7 @@ fn PhaseView(
                 <strong>{title}</strong>
                 <span>{caption}</span>
             </figcaption>
-            <canvas id=id node_ref=canvas class="grid" width="256" height="256"></canvas>
+            <canvas id=id node_ref=canvas class="grid" width="256" height="256" role="img" aria-label=format!("{title}: {caption}")></canvas>
             <details class="explain">
                 <summary>"What happens here"</summary>
                 <p>{explain}</p>
@@ -138,7 +138,7 @@ fn ProgressPanel(page: Page) -> impl IntoView {
                     )
                 })}
             </p>
-            <p id="state" class="state" data-state=move || format!("{:?}", page.with(|s| s.state)).to_lowercase()>
+            <p id="state" class="state" role="status" aria-live="polite" data-state=move || format!("{:?}", page.with(|s| s.state)).to_lowercase()>
                 {move || match page.with(|s| s.state) {
                     RunState::Idle => "idle".to_string(),
                     RunState::Running => "training".into(),
@@ -152,7 +152,8 @@ fn ProgressPanel(page: Page) -> impl IntoView {
                     <strong>"Hypnogram"</strong>
                     <span>"which brain state runs, iteration after iteration: Wake → NREM → REM"</span>
                 </figcaption>
-                <canvas id="hypnogram" node_ref=hyp width="520" height="110"></canvas>
+                <canvas id="hypnogram" node_ref=hyp width="520" height="110" role="img"
+                    aria-label="Hypnogram: which brain state ran over the last seconds of training, Wake, then NREM, then REM, each iteration"></canvas>
             </figure>
             <table id="loss-values" class="losses">
                 <tr>
@@ -200,24 +201,54 @@ fn Plots(page: Page) -> impl IntoView {
         0.0,
         move |c, (e, dataset)| probe_frame.set(draw::probes(c, &e, &draw::paper_references(&dataset)).ok().flatten()),
     );
+    // What each plot shows, in words (its text alternative), from the latest values.
+    let loss_summary = move || {
+        page.with(|s| match s.losses.points().last() {
+            Some((i, v)) => {
+                let values: Vec<String> =
+                    crate::shared::records::Losses::<f32>::NAMES.iter().zip(v).map(|(n, v)| format!("{n} {v:.4}")).collect();
+                format!("Losses per iteration, log scale; at iteration {i}: {}", values.join(", "))
+            }
+            None => "Losses per iteration, log scale: nothing trained yet".into(),
+        })
+    };
+    let probe_summary = move || {
+        page.with(|s| match s.epochs.iter().rev().find(|r| r.probe_stable.is_some()) {
+            Some(r) => format!(
+                "Linear-probe test accuracy per epoch; after epoch {}: stable probe {:.1} %, official probe {}",
+                r.epoch,
+                r.probe_stable.unwrap_or(0.0) * 100.0,
+                r.probe_official.map_or("–".into(), |v| format!("{:.1} %", v * 100.0))
+            ),
+            None => "Linear-probe test accuracy per epoch: no probe has run yet".into(),
+        })
+    };
     let loss_readout = readout(losses, loss_frame, move |f, x, y| page.peek(|s| plot::loss_at(&s.losses, f, x, y)));
     let probe_readout = readout(probes, probe_frame, move |f, x, y| page.peek(|s| plot::probe_at(&s.epochs, f, x, y)));
-    let swatch = |name: &'static str, colour| view! { <span class="swatch" style=format!("--c:{}", draw::css(colour))>{name}</span> };
+    let swatch = |name: &'static str, colour, dash: &str| {
+        view! { <span class="swatch" style=format!("--c:{};--dash:{dash}", draw::css(colour))>{name}</span> }
+    };
     view! {
         <section class="panel plots">
             <figure>
-                <canvas id="losses" node_ref=losses width="560" height="300" on:mousemove=loss_readout.0 on:mouseleave=loss_readout.1></canvas>
+                <canvas id="losses" node_ref=losses width="560" height="300" role="img" aria-label=loss_summary
+                    on:mousemove=loss_readout.0 on:mouseleave=loss_readout.1></canvas>
                 <p id="losses-readout" class="readout">{loss_readout.2}</p>
                 <figcaption class="legend">
-                    {crate::shared::records::Losses::<f32>::NAMES.into_iter().zip(draw::LOSS_COLOURS).map(|(n, c)| swatch(n, c)).collect::<Vec<_>>()}
+                    {crate::shared::records::Losses::<f32>::NAMES
+                        .into_iter()
+                        .zip(draw::LOSS_COLOURS.into_iter().zip(draw::LOSS_DASHES))
+                        .map(|(n, (c, (_, dash)))| swatch(n, c, dash))
+                        .collect::<Vec<_>>()}
                 </figcaption>
             </figure>
             <figure>
-                <canvas id="probes" node_ref=probes width="560" height="300" on:mousemove=probe_readout.0 on:mouseleave=probe_readout.1></canvas>
+                <canvas id="probes" node_ref=probes width="560" height="300" role="img" aria-label=probe_summary
+                    on:mousemove=probe_readout.0 on:mouseleave=probe_readout.1></canvas>
                 <p id="probes-readout" class="readout">{probe_readout.2}</p>
                 <figcaption class="legend">
-                    {swatch("stable probe (standardised latents, converged)", draw::PROBE_COLOURS[0])}
-                    {swatch("official probe (SGD 0.2, 20 epochs)", draw::PROBE_COLOURS[1])}
+                    {swatch("stable probe (standardised latents, converged)", draw::PROBE_COLOURS[0], draw::PROBE_DASHES[0])}
+                    {swatch("official probe (SGD 0.2, 20 epochs)", draw::PROBE_COLOURS[1], draw::PROBE_DASHES[1])}
                 </figcaption>
             </figure>
             <p class="hint">
@@ -321,7 +352,7 @@ pub fn App() -> impl IntoView {
                 <ModelControls client=client.clone() page form />
                 <ShareControls form choice params=params.clone() />
                 <p id="run-error" class="error" role="alert">{move || page.with(|s| s.errors.run.clone())}</p>
-                <p id="notice" class="note">{move || page.with(|s| s.notice.clone())}</p>
+                <p id="notice" class="note" role="status">{move || page.with(|s| s.notice.clone())}</p>
             </aside>
             <div class="main">
                 <ProgressPanel page />

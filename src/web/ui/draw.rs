@@ -54,12 +54,20 @@ fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
 }
 
+/// Line patterns of the five losses (solid, dashed, dotted, long dash, dash-dot as (dash, gap) in
+/// pixels; `None` solid) and their CSS border style in the legend: series differ without colour.
+pub const LOSS_DASHES: [(Option<(u32, u32)>, &str); 5] =
+    [(None, "solid"), (Some((8, 4)), "dashed"), (Some((2, 3)), "dotted"), (Some((14, 5)), "dashed"), (Some((5, 2)), "dotted")];
+
 /// Colours of the five losses, in `Losses::NAMES` order (the page's legend uses them too).
 pub const LOSS_COLOURS: [RGBColor; 5] =
     [RGBColor(31, 119, 180), RGBColor(148, 103, 189), RGBColor(44, 160, 44), RGBColor(255, 127, 14), RGBColor(214, 39, 40)];
 
 /// Colours of the stable and the official probe.
 pub const PROBE_COLOURS: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14)];
+
+/// The probes' line patterns in the legend (the plot: stable solid with dots, official dashed with squares).
+pub const PROBE_DASHES: [&str; 2] = ["solid", "dashed"];
 
 /// A colour as CSS.
 pub fn css(c: RGBColor) -> String {
@@ -107,8 +115,12 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result<Optio
         .caption("Losses per iteration", ("sans-serif", 14))
         .build_cartesian_2d(1usize..last, (lo..hi).log_scale())?;
     chart.configure_mesh().x_desc("iteration").light_line_style(WHITE.mix(0.0)).label_style(("sans-serif", 11)).draw()?;
-    for (k, colour) in LOSS_COLOURS.iter().enumerate() {
-        chart.draw_series(LineSeries::new(points.iter().filter(|p| p.1[k] > 0.0).map(|p| (p.0, p.1[k])), colour.stroke_width(2)))?;
+    for (k, (colour, (dash, _))) in LOSS_COLOURS.iter().zip(LOSS_DASHES).enumerate() {
+        let series = points.iter().filter(|p| p.1[k] > 0.0).map(|p| (p.0, p.1[k]));
+        match dash {
+            None => chart.draw_series(LineSeries::new(series, colour.stroke_width(2)))?,
+            Some((size, gap)) => chart.draw_series(DashedLineSeries::new(series, size, gap, colour.stroke_width(2)))?,
+        };
     }
     let drawn = frame(chart.plotting_area(), (1, last), (lo as f64, hi as f64), true);
     root.present()?;
@@ -157,10 +169,16 @@ pub fn probes(canvas: &HtmlCanvasElement, epochs: &[EpochRecord], references: &[
     type Value = fn(&EpochRecord) -> Option<f32>;
     let series: [(RGBColor, Value); 2] =
         [(PROBE_COLOURS[0], |r| r.probe_stable), (PROBE_COLOURS[1], |r| r.probe_official.or(r.probe_official_all))];
-    for (colour, value) in series {
+    // The stable probe solid with dots, the official one dashed with squares (PROBE_DASHES).
+    for (k, (colour, value)) in series.into_iter().enumerate() {
         let pts: Vec<(usize, f32)> = epochs.iter().filter_map(|r| value(r).map(|v| (r.epoch, v * 100.0))).collect();
-        chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))?;
-        chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled())))?;
+        if k == 0 {
+            chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))?;
+            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled())))?;
+        } else {
+            chart.draw_series(DashedLineSeries::new(pts.clone(), 7, 4, colour.stroke_width(2)))?;
+            chart.draw_series(pts.into_iter().map(|p| EmptyElement::at(p) + Rectangle::new([(-3, -3), (3, 3)], colour.filled())))?;
+        }
     }
     let grey = RGBColor(120, 120, 120);
     for (label, value) in references {

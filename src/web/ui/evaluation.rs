@@ -52,8 +52,10 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
                 "and the occlusion plot keeps the one before as a dashed line — the paper's Fig. 5 live."
             </p>
             <div class="plots" hidden=move || evaluations.with(|v| v.as_ref().is_none_or(|v| v.is_empty()))>
-                <canvas id="occlusion" node_ref=curve width="560" height="300"></canvas>
-                <canvas id="latent-map" node_ref=map width="560" height="300"></canvas>
+                <canvas id="occlusion" node_ref=curve width="560" height="300" role="img"
+                    aria-label="Robustness to occlusion: probe test accuracy against the share of occluded tiles, 0 to 100 %, with the evaluation before dashed"></canvas>
+                <canvas id="latent-map" node_ref=map width="560" height="300" role="img"
+                    aria-label="Latent map: a 2-D PCA of test latents coloured by class, their 30 %-occluded versions as rings; the ratios are below"></canvas>
             </div>
             <p id="latent-ratios" class="summary">{ratios}</p>
         </section>

@@ -22,7 +22,7 @@ fn Picture(id: &'static str, title: &'static str, page: Page, pick: fn(&DreamVie
     });
     view! {
         <figure class="dream-picture">
-            <canvas id=id node_ref=canvas class="grid" width="32" height="32"></canvas>
+            <canvas id=id node_ref=canvas class="grid" width="32" height="32" role="img" aria-label=format!("Dream explorer: {title}")></canvas>
             <figcaption>{title}</figcaption>
         </figure>
     }
@@ -88,7 +88,8 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
                 "λ = noise = 0.5 is the paper's REM mix. Click two images of the data preview, or type their numbers."
             </p>
             <div class="explorer-body">
-                <canvas id="explorer-preview" node_ref=preview class="grid pick" width="256" height="256" on:click=on_preview></canvas>
+                <canvas id="explorer-preview" node_ref=preview class="grid pick" width="256" height="256" on:click=on_preview role="img"
+                    aria-label="The first training images: click one to pick it as a memory (or type its number in the fields beside)"></canvas>
                 <div class="explorer-controls">
                     <label class="field"><span>"first image"</span>
                         <input id="dream-first" type="number" min="0" prop:value=move || first.get().to_string() on:change=index(first) /></label>
