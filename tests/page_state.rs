@@ -298,3 +298,24 @@ fn training_pauses_out_of_sight_and_resumes_when_back() {
     p.apply(Event::State(RunState::Idle), None);
     assert!(p.seen(true, true).is_empty());
 }
+
+#[test]
+fn the_diagram_shows_each_phase_as_the_trainer_routes_it() {
+    use pad::shared::phase::{Part, Phase};
+    let (wake, nrem, rem) = (Phase::Wake.flow(), Phase::Nrem.flow(), Phase::Rem.flow());
+    // Who learns (docs/decisions.md#gradient-routing): Wake both, NREM the encoder alone, REM both,
+    // G only through the reversed gradient.
+    assert_eq!((wake.learns, nrem.learns, rem.learns), (&["E", "G"][..], &["E"][..], &["E", "G"][..]));
+    assert!(rem.reversed_into_generator && !wake.reversed_into_generator && !nrem.reversed_into_generator);
+    // Every loss once, in its phase.
+    let mut all: Vec<&str> = [wake.losses, nrem.losses, rem.losses].concat();
+    all.sort();
+    let mut names = Losses::<f32>::NAMES.to_vec();
+    names.sort();
+    assert_eq!(all, names);
+    // Data paths: only NREM occludes, only Wake sees real images, dreams start from memory.
+    assert!(nrem.parts.contains(&Part::Occlusion) && !wake.parts.contains(&Part::Occlusion) && !rem.parts.contains(&Part::Occlusion));
+    assert!(wake.parts.contains(&Part::Input) && !nrem.parts.contains(&Part::Input) && !rem.parts.contains(&Part::Input));
+    assert!(nrem.parts.contains(&Part::Memory) && rem.parts.contains(&Part::Memory));
+    assert!(rem.parts.contains(&Part::Discriminator) && !nrem.parts.contains(&Part::Discriminator));
+}

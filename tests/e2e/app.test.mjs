@@ -94,6 +94,16 @@ test('trains on the CPU: live views, plots, probes, pause and resume, a corrupt 
   assert.match(await text(page, '#probes-readout'), /^(stable|official) probe after epoch 1: \d+\.\d %$/);
   await page.mouse.move(1, 1);
   await until(page, () => document.getElementById('probes-readout').innerText === '', null, { what: 'the readout cleared' });
+  // The model diagram: while training it showed the phases that ran (checked above by the hypnogram);
+  // now a button chooses one: REM lights its path, its loss with its value, and the reversed gradient into G.
+  await page.getByRole('button', { name: 'REM', exact: true }).click();
+  await until(page, () => document.getElementById('diagram').dataset.phase === 'REM', null, { what: 'the REM diagram' });
+  assert.match(await text(page, '#diagram-losses'), /^L_fake \d+\.\d{4} — learns: E and G \(G through the reversed gradient −∇\)$/);
+  assert.equal(await page.locator('#diagram .reversed.on').count(), 1, 'the reversed gradient is drawn');
+  await page.getByRole('button', { name: 'NREM', exact: true }).click();
+  await until(page, () => document.getElementById('diagram').dataset.phase === 'NREM', null, { what: 'the NREM diagram' });
+  assert.match(await text(page, '#diagram-losses'), /^L_NREM \d+\.\d{4} — learns: E$/);
+  assert.equal(await page.locator('#diagram .reversed.on').count(), 0);
   // Main-thread work during training: every long task (> 50 ms) since Start was pressed.
   const longTasks = await page.evaluate((since) => window.__longTasks.filter((t) => t.start >= since).map((t) => t.ms), clicked);
   metrics.long_tasks_during_training = longTasks.length;

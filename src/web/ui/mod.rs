@@ -5,6 +5,7 @@
 mod app;
 mod client;
 mod controls;
+mod diagram;
 pub mod draw;
 mod evaluation;
 mod explorer;

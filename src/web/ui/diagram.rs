@@ -1,0 +1,141 @@
+//! The model diagram: the encoder's trunk and heads (E_z, E_d), the generator G, the hippocampal
+//! memory and NREM's occlusion, drawn as SVG; the running brain state's data path lights up, the
+//! networks that learn in it are marked, REM's reversed gradient into G is drawn, and the phase's
+//! losses are shown with their current values. While no run trains, three buttons choose the
+//! phase to look at. What each phase does is `Phase::flow` (shared/phase.rs).
+
+use super::state::Page;
+use crate::shared::phase::{Part, Phase};
+use crate::shared::protocol::RunState;
+use crate::shared::records::Losses;
+use leptos::prelude::*;
+
+/// A rectangle: x, y, width, height (the SVG's units).
+type Rect = (f64, f64, f64, f64);
+
+/// A box of the diagram: its part, label and rectangle.
+const BOXES: [(Part, &str, Rect); 7] = [
+    (Part::Input, "x (image)", (10.0, 82.0, 70.0, 36.0)),
+    (Part::Trunk, "E: trunk", (110.0, 75.0, 90.0, 50.0)),
+    (Part::Latent, "E_z → z", (240.0, 30.0, 90.0, 36.0)),
+    (Part::Discriminator, "E_d: real?", (240.0, 134.0, 90.0, 36.0)),
+    (Part::Memory, "hippocampus", (380.0, 8.0, 120.0, 34.0)),
+    (Part::Generator, "G", (380.0, 82.0, 90.0, 36.0)),
+    (Part::Occlusion, "occlusion", (510.0, 82.0, 90.0, 36.0)),
+];
+
+/// The arrows: from, to, the phases whose data flows along it.
+const ARROWS: [(Part, Part, &[Phase]); 7] = [
+    (Part::Input, Part::Trunk, &[Phase::Wake]),
+    (Part::Trunk, Part::Latent, &[Phase::Wake, Phase::Nrem]),
+    (Part::Trunk, Part::Discriminator, &[Phase::Wake, Phase::Rem]),
+    (Part::Latent, Part::Generator, &[Phase::Wake]),
+    (Part::Latent, Part::Memory, &[Phase::Wake]),
+    (Part::Memory, Part::Generator, &[Phase::Nrem, Phase::Rem]),
+    (Part::Generator, Part::Occlusion, &[Phase::Nrem]),
+];
+
+fn rect(part: Part) -> Rect {
+    BOXES.iter().find(|b| b.0 == part).map(|b| b.2).expect("every part has a box")
+}
+
+/// The point where the segment from the centre of `a` towards the centre of `b` leaves `a`'s box.
+fn border(a: Rect, towards: (f64, f64)) -> (f64, f64) {
+    let (cx, cy) = (a.0 + a.2 / 2.0, a.1 + a.3 / 2.0);
+    let (dx, dy) = (towards.0 - cx, towards.1 - cy);
+    let t = [(a.2 / 2.0) / dx.abs().max(1e-9), (a.3 / 2.0) / dy.abs().max(1e-9)].into_iter().fold(f64::INFINITY, f64::min);
+    (cx + dx * t, cy + dy * t)
+}
+
+fn centre(r: Rect) -> (f64, f64) {
+    (r.0 + r.2 / 2.0, r.1 + r.3 / 2.0)
+}
+
+/// The networks a box belongs to ("E" or "G"), for the "learns" marks.
+fn network(part: Part) -> Option<&'static str> {
+    match part {
+        Part::Trunk | Part::Latent | Part::Discriminator => Some("E"),
+        Part::Generator => Some("G"),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn ModelDiagram(page: Page) -> impl IntoView {
+    let chosen = RwSignal::new(Phase::Wake);
+    let running = move || page.with(|s| s.state == RunState::Running);
+    // The phase shown: the one that runs, else the one chosen.
+    let shown =
+        move || page.with(|s| if s.state == RunState::Running { s.hypnogram.current() } else { None }).unwrap_or_else(|| chosen.get());
+    let lit = move |part: Part| shown().flow().parts.contains(&part);
+    let learns = move |part: Part| network(part).is_some_and(|n| shown().flow().learns.contains(&n));
+    let boxes = BOXES.map(|(part, label, (x, y, w, h))| {
+        view! {
+            <g class="part" class:on=move || lit(part) class:learns=move || learns(part)>
+                <rect x=x y=y width=w height=h rx="6"></rect>
+                <text x=x + w / 2.0 y=y + h / 2.0 + 4.0 text-anchor="middle">{label}</text>
+            </g>
+        }
+    });
+    let arrows = ARROWS.map(|(from, to, phases)| {
+        let (a, b) = (rect(from), rect(to));
+        let (x1, y1) = border(a, centre(b));
+        let (x2, y2) = border(b, centre(a));
+        view! { <line class="flow" class:on=move || phases.contains(&shown()) x1=x1 y1=y1 x2=x2 y2=y2 marker-end="url(#arrow)"></line> }
+    });
+    let losses = move || {
+        let values = page.with(|s| s.progress.as_ref().map(|p| p.losses.clone()));
+        shown()
+            .flow()
+            .losses
+            .iter()
+            .map(|name| {
+                let k = Losses::<f32>::NAMES.iter().position(|n| n == name).expect("a loss of the table");
+                let value = values.clone().map(|l| format!("{:.4}", l.to_array()[k])).unwrap_or_else(|| "–".into());
+                format!("{name} {value}")
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let learning = move || {
+        let f = shown().flow();
+        format!(
+            "learns: {}{}",
+            f.learns.join(" and "),
+            if f.reversed_into_generator { " (G through the reversed gradient −∇)" } else { "" }
+        )
+    };
+    let tab = move |p: Phase| {
+        view! {
+            <button class="phase-tab" aria-pressed=move || (shown() == p).to_string() on:click=move |_| chosen.set(p) disabled=running>
+                {p.label()}
+            </button>
+        }
+    };
+    view! {
+        <figure id="diagram" class="diagram" data-phase=move || shown().label()>
+            <figcaption>
+                <strong>"The model, one brain state at a time"</strong>
+                <span>{move || if running() { "lit: the state that runs now" } else { "choose a state:" }}</span>
+                {Phase::ALL.map(tab).to_vec()}
+            </figcaption>
+            <svg viewBox="0 0 610 200" role="img" aria-label=move || format!("Model diagram, {}: {} {}", shown().label(), shown().flow().says, learning())>
+                <defs>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z"></path>
+                    </marker>
+                </defs>
+                {arrows.to_vec()}
+                // Dreams go back into the encoder: NREM's occluded one, REM's.
+                <path class="flow" class:on=move || shown() == Phase::Nrem d="M 555 118 Q 360 215 165 125" marker-end="url(#arrow)"></path>
+                <path class="flow" class:on=move || shown() == Phase::Rem d="M 415 118 Q 300 180 175 125" marker-end="url(#arrow)"></path>
+                // REM: E_d's loss flows back into G with its sign flipped.
+                <path class="reversed" class:on=move || shown().flow().reversed_into_generator d="M 330 152 Q 400 150 420 120" marker-end="url(#arrow)"></path>
+                <text class="reversed-label" class:on=move || shown().flow().reversed_into_generator x="392" y="165">"−∇"</text>
+                {boxes.to_vec()}
+            </svg>
+            <p class="diagram-says">{move || shown().flow().says}</p>
+            <p id="diagram-losses" class="summary">{losses}" — "{learning}</p>
+        </figure>
+    }
+}
