@@ -244,7 +244,9 @@ pub fn run(args: TableArgs) -> Result<(), Error> {
 
     // Plots.
     let series = |probe: Probe| variants.iter().map(|&v| curve(&done, v, probe)).collect::<Vec<_>>();
-    let title = |what: &str| format!("{what} — {dataset}, mean ± SEM over seeds");
+    // Short in a title: the paper's name for its datasets, else the kind of data ("mnist", "idx"…).
+    let short = paper.map(|p| p.label().to_string()).unwrap_or_else(|| dataset.split(':').next().unwrap_or_default().to_string());
+    let title = |what: &str| format!("{what} — {short}, mean ± SEM over seeds");
     let probes: [(&str, &str, Probe); 2] = [("curves.png", "Official", |r| &r.official), ("curves-stable.png", "Stable", |r| &r.stable)];
     for (file, which, probe) in probes {
         let title = title(&format!("{which} linear probe per epoch"));
