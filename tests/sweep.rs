@@ -33,6 +33,12 @@ fn a_sweep_runs_every_cell_resumes_interrupted_ones_and_skips_finished_ones() {
     let grid = ["--variants", "pad,wake-only", "--seeds", "0..2"];
     let o = sweep(&out, &[&grid[..], &["--epochs", "1", "--jobs", "2"]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).lines().filter(|l| l.starts_with("done: ")).count(),
+        4,
+        "a line per finished cell, also without a terminal: {}",
+        stderr(&o)
+    );
     for cell in ["pad/seed0", "pad/seed1", "wake-only/seed0", "wake-only/seed1"] {
         assert_eq!(epochs(&out.join(cell)), 1, "{cell}");
     }

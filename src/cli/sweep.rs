@@ -406,9 +406,11 @@ fn sweep(args: &SweepArgs, cells: Vec<Cell>) -> Result<(), Error> {
                     running.lock().expect("running").retain(|c| c != &cell);
                     let name = format!("{} seed {}", cell.variant.name(), cell.seed);
                     match result {
-                        Ok(()) => bar.println(format!("done: {name}")),
+                        // Printed also when the bar is hidden (no terminal: a log file, a Slurm job).
+                        Ok(()) => bar.suspend(|| eprintln!("done: {name}")),
                         Err(e) => {
-                            bar.println(format!("FAILED: {name}: {e} (log: {})", args.out.join(&cell.dir).join("sweep.log").display()));
+                            let log = args.out.join(&cell.dir).join("sweep.log");
+                            bar.suspend(|| eprintln!("FAILED: {name}: {e} (log: {})", log.display()));
                             failed.lock().expect("failed").push((cell, e.to_string()));
                         }
                     }
