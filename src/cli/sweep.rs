@@ -214,6 +214,21 @@ impl SweepArgs {
         self.device.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
     }
 
+    /// The `pad train` flags every cell shares, as given (not the phase weights: a resumed run keeps
+    /// its own).
+    fn passed_flags(&self) -> Vec<String> {
+        let t = &self.train;
+        let pairs = [
+            ("--test", self.test.as_ref().map(|p| p.display().to_string())),
+            ("--batch", t.batch.map(|v| v.to_string())),
+            ("--lr", t.lr.map(|v| v.to_string())),
+            ("--train-limit", t.train_limit.map(|v| v.to_string())),
+            ("--probe-every", t.probe_every.map(|v| v.to_string())),
+            ("--step-semantics", t.step_semantics.clone()),
+        ];
+        pairs.into_iter().filter_map(|(flag, v)| v.map(|v| [flag.to_string(), v])).flatten().collect()
+    }
+
     /// `pad train` for a cell, resuming its checkpoint if it has one.
     fn train_command(&self, cell: &Cell, resume: bool) -> Vec<String> {
         let dir = self.out.join(&cell.dir);
@@ -221,18 +236,11 @@ impl SweepArgs {
         a.extend(["--variant".into(), cell.variant.name().into(), "--seed".into(), cell.seed.to_string()]);
         a.extend(["--epochs".into(), self.epochs.to_string(), "--out".into(), dir.display().to_string()]);
         a.extend(["--device".into(), self.device_name()]);
-        let t = &self.train;
-        let opt = |flag: &str, v: Option<String>| v.map(|v| vec![flag.to_string(), v]).unwrap_or_default();
-        a.extend(opt("--test", self.test.as_ref().map(|p| p.display().to_string())));
-        a.extend(opt("--batch", t.batch.map(|v| v.to_string())));
-        a.extend(opt("--lr", t.lr.map(|v| v.to_string())));
-        a.extend(opt("--train-limit", t.train_limit.map(|v| v.to_string())));
-        a.extend(opt("--probe-every", t.probe_every.map(|v| v.to_string())));
-        a.extend(opt("--step-semantics", t.step_semantics.clone()));
+        a.extend(self.passed_flags());
         if resume {
             a.push("--resume".into());
         } else {
-            a.extend(t.weights.to_args()); // a resumed run keeps the weights it was trained with
+            a.extend(self.train.weights.to_args()); // a resumed run keeps the weights it was trained with
         }
         a
     }
@@ -262,19 +270,8 @@ impl SweepArgs {
         a.extend(["--seeds".into(), self.seeds.0.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",")]);
         a.extend(["--epochs".into(), self.epochs.to_string(), "--out".into(), out.display().to_string()]);
         a.extend(["--device".into(), self.device_name()]);
-        // The cells' own flags, as `pad train` would take them (the resumed form drops weights).
-        let train = self.train_command(&Cell { index: 0, variant: Variant::Pad, seed: 0, dir: PathBuf::new() }, false);
-        let skip = ["train", "--dataset", "--variant", "--seed", "--epochs", "--out", "--device"];
-        let mut it = train.into_iter();
-        while let Some(flag) = it.next() {
-            if skip.contains(&flag.as_str()) {
-                if flag != "train" {
-                    it.next();
-                }
-                continue;
-            }
-            a.push(flag);
-        }
+        a.extend(self.passed_flags());
+        a.extend(self.train.weights.to_args());
         if self.train.no_eval {
             a.push("--no-eval".into());
         }

@@ -136,20 +136,21 @@ fn per_variant<'a>(done: &'a [(&'a Cell, Results)], variant: Variant, f: impl Fn
     mean_sem(&values)
 }
 
-/// One probe's accuracies per epoch in a cell's results.
-type Probe = fn(&Results) -> &BTreeMap<usize, f64>;
-
-/// Per-epoch mean ± SEM of one probe over a variant's complete cells, as a plot series.
-fn curve(done: &[(&Cell, Results)], variant: Variant, probe: Probe) -> Series {
-    let mut by_epoch: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+/// Mean ± SEM over a variant's complete cells of the points each cell gives (x rounded to a whole
+/// number: an epoch, an occlusion level in %), as a plot series.
+fn curve(done: &[(&Cell, Results)], variant: Variant, points: impl Fn(&Results) -> Vec<(f64, f64)>) -> Series {
+    let mut by_x: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
     for (_, r) in done.iter().filter(|(c, _)| c.variant == variant) {
-        for (&e, &v) in probe(r) {
-            by_epoch.entry(e).or_default().push(v);
+        for (x, y) in points(r) {
+            by_x.entry(x.round() as i64).or_default().push(y);
         }
     }
-    let points = by_epoch.iter().filter_map(|(&e, v)| mean_sem(v).map(|(m, s)| (e as f32, m as f32, s.unwrap_or(0.0) as f32)));
+    let points = by_x.iter().filter_map(|(&x, v)| mean_sem(v).map(|(m, s)| (x as f32, m as f32, s.unwrap_or(0.0) as f32)));
     (variant.label().to_string(), points.collect())
 }
+
+/// One probe's accuracies per epoch in a cell's results.
+type Probe = fn(&Results) -> &BTreeMap<usize, f64>;
 
 pub fn run(args: TableArgs) -> Result<(), Error> {
     let (manifest, cells) = find_cells(&args.dir)?;
@@ -243,7 +244,10 @@ pub fn run(args: TableArgs) -> Result<(), Error> {
     write(&out.join("table.csv"), &csv)?;
 
     // Plots.
-    let series = |probe: Probe| variants.iter().map(|&v| curve(&done, v, probe)).collect::<Vec<_>>();
+    let series = |probe: Probe| {
+        let epochs = move |r: &Results| probe(r).iter().map(|(&e, &v)| (e as f64, v)).collect();
+        variants.iter().map(|&v| curve(&done, v, epochs)).collect::<Vec<_>>()
+    };
     // Short in a title: the paper's name for its datasets, else the kind of data ("mnist", "idx"…).
     let short = paper.map(|p| p.label().to_string()).unwrap_or_else(|| dataset.split(':').next().unwrap_or_default().to_string());
     let title = |what: &str| format!("{what} — {short}, mean ± SEM over seeds");
@@ -252,19 +256,7 @@ pub fn run(args: TableArgs) -> Result<(), Error> {
         let title = title(&format!("{which} linear probe per epoch"));
         pictures::line_plot(&out.join(file), &title, "epoch", "test accuracy (%)", 0.0..100.0, &series(probe))?;
     }
-    let occlusion: Vec<Series> = variants
-        .iter()
-        .map(|&v| {
-            let mut by_level: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
-            for (_, r) in done.iter().filter(|(c, _)| c.variant == v) {
-                for &(level, acc) in &r.occlusion {
-                    by_level.entry(level.round() as i64).or_default().push(acc);
-                }
-            }
-            let points = by_level.iter().filter_map(|(&l, a)| mean_sem(a).map(|(m, s)| (l as f32, m as f32, s.unwrap_or(0.0) as f32)));
-            (v.label().to_string(), points.collect())
-        })
-        .collect();
+    let occlusion: Vec<Series> = variants.iter().map(|&v| curve(&done, v, |r| r.occlusion.clone())).collect();
     pictures::line_plot(
         &out.join("occlusion.png"),
         &title("Robustness to occlusion (tile 4), official probe"),
