@@ -2,22 +2,12 @@
 // serious or critical violation on the page idle, training and embedded; every control is reached and
 // operated by keyboard with a visible focus; every canvas has a text alternative; state changes are
 // announced through a live region; a phone (375×812, touch) and the 640×480 embed never scroll sideways.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AxeBuilder } from '@axe-core/playwright';
-import { mkdir } from 'node:fs/promises';
-import { OUT, VIEWPORT, browser, noErrors, open, ready, serve, shortRun, text, waitState } from './harness.mjs';
+import { OUT, VIEWPORT, noErrors, open, ready, shortRun, text, useBrowser, waitState } from './harness.mjs';
 
-let server, chrome;
-before(async () => {
-  await mkdir(OUT, { recursive: true });
-  server = await serve();
-  chrome = await browser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** axe-core's serious and critical violations, one line each (axe wants a page of its own context). */
 async function serious(page) {
@@ -26,8 +16,8 @@ async function serious(page) {
 }
 
 test('axe-core: no serious or critical violation idle, training and embedded', { timeout: 1_200_000 }, async () => {
-  const ctx = await chrome.newContext({ viewport: VIEWPORT });
-  const { page, log } = await open(ctx, `${server.url}?device=cpu&pretrained=0`);
+  const ctx = await env.chrome.newContext({ viewport: VIEWPORT });
+  const { page, log } = await open(ctx, `${env.server.url}?device=cpu&pretrained=0`);
   await ready(page);
   assert.deepEqual(await serious(page), [], 'idle');
   await shortRun(page, { epochs: 3, images: 64 });
@@ -45,8 +35,8 @@ test('axe-core: no serious or critical violation idle, training and embedded', {
   noErrors(log);
   await ctx.close();
 
-  const small = await chrome.newContext({ viewport: { width: 640, height: 480 } });
-  const embed = await open(small, `${server.url}?embed=1&view=dreams&device=cpu&pretrained=0`);
+  const small = await env.chrome.newContext({ viewport: { width: 640, height: 480 } });
+  const embed = await open(small, `${env.server.url}?embed=1&view=dreams&device=cpu&pretrained=0`);
   await ready(embed.page);
   assert.deepEqual(await serious(embed.page), [], 'embedded');
   noErrors(embed.log);
@@ -54,7 +44,7 @@ test('axe-core: no serious or critical violation idle, training and embedded', {
 });
 
 test('every control by keyboard, with a visible focus: Tab reaches them, Enter starts a run', { timeout: 1_200_000 }, async () => {
-  const { page, log } = await open(chrome, `${server.url}?device=cpu&pretrained=0&epochs=1&images=64&batch=8&probe=0`);
+  const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu&pretrained=0&epochs=1&images=64&batch=8&probe=0`);
   await ready(page);
   const reached = new Set();
   let start = null;
@@ -87,8 +77,8 @@ const overflow = (page, width) => page.evaluate((w) => ({
 }), width);
 
 test('every screen: a phone (375×812, touch) and the 640×480 embed never scroll sideways; touch trains', { timeout: 1_200_000 }, async () => {
-  const phone = await chrome.newContext({ viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
-  const { page, log } = await open(phone, `${server.url}?device=cpu&pretrained=0&epochs=1&images=64&batch=8&probe=0`);
+  const phone = await env.chrome.newContext({ viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  const { page, log } = await open(phone, `${env.server.url}?device=cpu&pretrained=0&epochs=1&images=64&batch=8&probe=0`);
   await ready(page);
   assert.deepEqual(await overflow(page, 375), { scroll: 375, wide: [] });
   // Controls big enough for a finger (WCAG 2.5.8: at least 24 px; here 40 where the pointer is coarse).
@@ -105,8 +95,8 @@ test('every screen: a phone (375×812, touch) and the 640×480 embed never scrol
   noErrors(log);
   await phone.close();
 
-  const frame = await chrome.newContext({ viewport: { width: 640, height: 480 } });
-  const embed = await open(frame, `${server.url}?embed=1&view=dreams&device=cpu&pretrained=0`);
+  const frame = await env.chrome.newContext({ viewport: { width: 640, height: 480 } });
+  const embed = await open(frame, `${env.server.url}?embed=1&view=dreams&device=cpu&pretrained=0`);
   await ready(embed.page);
   assert.deepEqual(await overflow(embed.page, 640), { scroll: 640, wide: [] });
   noErrors(embed.log);

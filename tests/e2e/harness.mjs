@@ -1,7 +1,7 @@
 // Shared by the browser tests and the browser benchmark: serve dist/ on localhost, start Debian's
 // headless Chromium with a software WebGPU adapter, and read what the page shows.
 import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -177,6 +177,7 @@ export async function progressDone(page) {
 export function useBrowser() {
   const env = {};
   before(async () => {
+    await mkdir(OUT, { recursive: true });
     env.server = await serve();
     env.chrome = await browser();
   });
