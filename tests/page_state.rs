@@ -183,6 +183,11 @@ fn other(field: Field) -> &'static str {
         Field::Seed => "42",
         Field::ImagesPerEpoch => "256",
         Field::Probe => "0",
+        Field::WakeWeight => "0.5",
+        Field::NremWeight => "0.5",
+        Field::RemWeight => "0",
+        Field::Epsilon => "0.5",
+        Field::MemoryMix => "0",
     }
 }
 
@@ -199,6 +204,10 @@ fn every_setting_of_the_table_travels_through_form_url_and_command_line() {
         // The form holds it, the share link carries it, the URL brings it back.
         let mut form = default.clone();
         assert!(form.set_text(field, other(field)), "{field:?}");
+        if field == Field::Variant {
+            // Choosing a variant sets its preset's weights (and the link leaves them out).
+            form.choose_variant(other(field).parse().unwrap());
+        }
         assert_ne!(form, default, "{field:?}");
         let params = PageParams { form: form.clone(), ..PageParams::default() };
         let query = params.to_query();

@@ -78,13 +78,31 @@ fn the_settings_form_names_every_bad_field() {
         learning_rate: "NaN".into(),
         seed: "-3".into(),
         images_per_epoch: "lots".into(),
+        wake_weight: "-1".into(),
+        nrem_weight: "heavy".into(),
+        rem_weight: "101".into(),
+        epsilon: "NaN".into(),
+        memory_mix: true,
         probe: true,
     };
     let e = fields(bad, Some(8000));
     assert_eq!(
         e.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
-        vec![Field::Variant, Field::Epochs, Field::BatchSize, Field::LearningRate, Field::Seed, Field::ImagesPerEpoch]
+        vec![
+            Field::Variant,
+            Field::Epochs,
+            Field::BatchSize,
+            Field::LearningRate,
+            Field::Seed,
+            Field::ImagesPerEpoch,
+            Field::WakeWeight,
+            Field::NremWeight,
+            Field::RemWeight,
+            Field::Epsilon
+        ]
     );
+    assert_eq!(e[6].1, "W must be a number from 0 to 100");
+    assert_eq!(e[9].1, "ε must be a number from 0 to 100");
     assert_eq!(e[0].1, "expected one of pad, no-nrem, no-rem, no-memory-mix, wake-only");
     assert_eq!(e[1].1, "epochs must be a whole number from 1 to 1000");
     assert_eq!(e[2].1, "batch size must be a whole number from 2 to 1024");

@@ -212,8 +212,13 @@ fn the_official_phase_weights_are_flags_and_a_run_keeps_its_own() {
     assert!(r.status.success() && stderr(&r).contains("resuming w/o REM, W 1 N 1 R 0 ε 0"), "{}", stderr(&r));
     let r = pad(&[&more[..], &["--n", "0.5"]].concat());
     assert!(!r.status.success() && stderr(&r).contains("cannot change a run"), "{}", stderr(&r));
-    for bad in [["--w", "-1"], ["--epsilon", "NaN"], ["--r", "lots"]] {
+    // The page's knobs' messages and ranges (one settings table).
+    for (bad, says) in
+        [(["--w", "-1"], "W must be"), (["--epsilon", "NaN"], "ε must be"), (["--r", "lots"], "R must be"), (["--n", "101"], "N must be")]
+    {
         let r = pad(&[&base[..], &bad[..]].concat());
-        assert!(!r.status.success() && stderr(&r).contains("a phase weight is a number of at least 0"), "{bad:?}: {}", stderr(&r));
+        assert!(!r.status.success() && stderr(&r).contains(&format!("{says} a number from 0 to 100")), "{bad:?}: {}", stderr(&r));
     }
+    let r = pad(&[&base[..], &["--mix", "maybe"]].concat());
+    assert!(!r.status.success() && stderr(&r).contains("mix must be 1 (on) or 0 (off)"), "{}", stderr(&r));
 }

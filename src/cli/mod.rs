@@ -14,6 +14,9 @@ mod train;
 use clap::{Parser, Subcommand, ValueEnum};
 use pad::Error;
 use pad::data::source::DatasetSpec;
+use pad::shared::config::RemInput;
+use pad::shared::settings::Field;
+use pad::shared::settings::read::checked;
 use pad::train::{PhaseWeights, Variant};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,22 +100,26 @@ pub fn parse_dataset(s: &str) -> Result<DatasetSpec, String> {
     s.parse().map_err(|e: Error| e.to_string())
 }
 
-/// The official code's free phase weights (its `--W --N --R --epsilon`), overriding the variant's
-/// preset for those given: `--w 1 --n 1 --r 0 --epsilon 0` is its README's "w/o REM".
+/// The official code's free phase weights (its `--W --N --R --epsilon`) and REM's memory mix,
+/// overriding the variant's preset for those given: `--w 1 --n 1 --r 0 --epsilon 0` is its
+/// README's "w/o REM". Names, messages and ranges from the settings table (the page's knobs).
 #[derive(clap::Args, Clone, Debug, Default, PartialEq)]
 pub struct WeightArgs {
     /// W: weight of L_img in Wake.
-    #[arg(long = "w", value_name = "W", value_parser = non_negative, allow_hyphen_values = true)]
+    #[arg(long = Field::WakeWeight.key(), value_name = "W", value_parser = checked::wake_weight, allow_hyphen_values = true)]
     pub w: Option<f32>,
     /// N: weight of L_NREM.
-    #[arg(long = "n", value_name = "N", value_parser = non_negative, allow_hyphen_values = true)]
+    #[arg(long = Field::NremWeight.key(), value_name = "N", value_parser = checked::nrem_weight, allow_hyphen_values = true)]
     pub n: Option<f32>,
     /// R: REM on when above 0 (also gates L_real in Wake).
-    #[arg(long = "r", value_name = "R", value_parser = non_negative, allow_hyphen_values = true)]
+    #[arg(long = Field::RemWeight.key(), value_name = "R", value_parser = checked::rem_weight, allow_hyphen_values = true)]
     pub r: Option<f32>,
     /// Std of Wake's latent noise on G's input.
-    #[arg(long, value_parser = non_negative, allow_hyphen_values = true)]
+    #[arg(long = Field::Epsilon.key(), value_parser = checked::epsilon, allow_hyphen_values = true)]
     pub epsilon: Option<f32>,
+    /// REM dreams from mixed memories and noise (1) or the current memory alone (0).
+    #[arg(long = Field::MemoryMix.key(), value_name = "1|0", value_parser = checked::memory_mix)]
+    pub mix: Option<bool>,
 }
 
 impl WeightArgs {
@@ -128,24 +135,22 @@ impl WeightArgs {
             nrem: self.n.unwrap_or(p.nrem),
             rem: self.r.unwrap_or(p.rem),
             wake_noise_std: self.epsilon.unwrap_or(p.wake_noise_std),
-            ..p
+            rem_input: match self.mix {
+                Some(true) => RemInput::MemoryMix,
+                Some(false) => RemInput::SingleMemory,
+                None => p.rem_input,
+            },
         })
     }
 
     /// The flags again, for a `pad train` run of the sweep.
     pub fn to_args(&self) -> Vec<String> {
-        [("--w", self.w), ("--n", self.n), ("--r", self.r), ("--epsilon", self.epsilon)]
-            .into_iter()
-            .filter_map(|(flag, v)| v.map(|v| [flag.to_string(), v.to_string()]))
-            .flatten()
-            .collect()
-    }
-}
-
-fn non_negative(s: &str) -> Result<f32, String> {
-    match s.trim().parse::<f32>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err("a phase weight is a number of at least 0".into()),
+        let weights =
+            [(Field::WakeWeight, self.w), (Field::NremWeight, self.n), (Field::RemWeight, self.r), (Field::Epsilon, self.epsilon)]
+                .into_iter()
+                .filter_map(|(field, v)| v.map(|v| (field, v.to_string())));
+        let mix = self.mix.map(|m| (Field::MemoryMix, if m { "1" } else { "0" }.to_string()));
+        weights.chain(mix).flat_map(|(field, v)| [format!("--{}", field.key()), v]).collect()
     }
 }
 

@@ -133,6 +133,7 @@ impl Session {
                 out(Event::State(RunState::Idle));
                 (Topic::Run, Ok(()))
             }
+            Command::Tune(knobs) => (Topic::Settings, self.tune(knobs, out)),
             Command::Save => (Topic::Model, self.save(false, out).await),
             Command::LoadModel { file, settings } => (Topic::Model, self.load_model(&file, settings, out).await),
             Command::Pretrained { file } => (Topic::Model, self.show_pretrained(&file, out).await),
@@ -265,6 +266,9 @@ impl Session {
         for record in header.history {
             out(Event::Epoch(record));
         }
+        for change in header.changes {
+            out(Event::Tuned(change));
+        }
         out(Event::State(RunState::Paused));
         self.show_model(out).await
     }
@@ -337,6 +341,15 @@ impl Session {
 
     fn active(&mut self) -> Result<&mut Active, Error> {
         self.active.as_mut().ok_or_else(|| Error::Config("no run: press Start".into()))
+    }
+
+    fn tune(&mut self, knobs: crate::shared::knobs::Knobs, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let Some(a) = self.active.as_mut() else { return Ok(()) };
+        if let Some(change) = a.run.tune(knobs)? {
+            a.settings.set_knobs(knobs);
+            out(Event::Tuned(change));
+        }
+        Ok(())
     }
 
     fn pause(&mut self, out: &mut dyn FnMut(Event)) -> Result<(), Error> {

@@ -1,7 +1,8 @@
 //! Training settings: the paper's conditions (docs/decisions.md#conditions) and the run's
 //! hyper-parameters.
 
-use super::limits::{BATCH, MAX_LEARNING_RATE, learning_rate_ok};
+use super::knobs::Knobs;
+use super::limits::{BATCH, MAX_LEARNING_RATE, MAX_WEIGHT, learning_rate_ok, weight_ok};
 use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -135,12 +136,31 @@ impl TrainConfig {
         self.weights.unwrap_or_else(|| self.variant.weights())
     }
 
+    /// The knobs as they are now.
+    pub fn knobs(&self) -> Knobs {
+        Knobs { weights: self.weights(), learning_rate: self.learning_rate }
+    }
+
+    /// Turn the knobs (mid-run: they act from the next iteration on). The weights stay the
+    /// variant's preset (`None`) when they are it.
+    pub fn set_knobs(&mut self, knobs: Knobs) {
+        self.learning_rate = knobs.learning_rate;
+        self.weights = (knobs.weights != self.variant.weights()).then_some(knobs.weights);
+    }
+
     /// What the run is called: the variant's label, or the weights when they are not its preset
     /// ("w/o REM, W 1 N 1 R 0 ε 0").
     pub fn label(&self) -> String {
         match self.weights.filter(|w| *w != self.variant.weights()) {
             None => self.variant.label().into(),
-            Some(w) => format!("{}, W {} N {} R {} ε {}", self.variant.label(), w.wake, w.nrem, w.rem, w.wake_noise_std),
+            Some(w) => {
+                let mix = match (w.rem_input == self.variant.weights().rem_input, w.rem_input) {
+                    (true, _) => "",
+                    (false, RemInput::MemoryMix) => ", memory mix on",
+                    (false, RemInput::SingleMemory) => ", memory mix off",
+                };
+                format!("{}, W {} N {} R {} ε {}{mix}", self.variant.label(), w.wake, w.nrem, w.rem, w.wake_noise_std)
+            }
         }
     }
 
@@ -148,8 +168,8 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<(), Error> {
         let w = self.weights();
         for (name, v) in [("W", w.wake), ("N", w.nrem), ("R", w.rem), ("epsilon", w.wake_noise_std)] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::Config(format!("the phase weight {name} must be a number of at least 0, got {v}")));
+            if !weight_ok(v) {
+                return Err(Error::Config(format!("the phase weight {name} must be a number from 0 to {MAX_WEIGHT}, got {v}")));
             }
         }
         if self.batch_size < *BATCH.start() {

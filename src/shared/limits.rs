@@ -25,3 +25,12 @@ pub const MAX_LEARNING_RATE: f64 = 1e4;
 pub fn learning_rate_ok(lr: f64) -> bool {
     lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE
 }
+
+/// Largest phase weight (W, N, R) or Wake latent-noise std (ε) accepted: far above the official
+/// values (0, 0.5 and 1), so that their effect can be watched.
+pub const MAX_WEIGHT: f32 = 100.0;
+
+/// A phase weight or noise std the trainer accepts: a number in [0, [`MAX_WEIGHT`]].
+pub fn weight_ok(w: f32) -> bool {
+    w.is_finite() && (0.0..=MAX_WEIGHT).contains(&w)
+}

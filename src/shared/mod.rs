@@ -5,7 +5,8 @@
 //! - [`protocol`]: the messages between page and trainer, with the records they carry
 //!   ([`records`], [`images`], [`files`], [`phase`]);
 //! - [`settings`]: the one table of a run's settings (form, URL, CLI flags, checks), with the
-//!   ranges of [`limits`] and the training configuration and conditions of [`config`];
+//!   ranges of [`limits`] and the training configuration and conditions of [`config`]; [`knobs`]:
+//!   the settings that act mid-run, and their changes;
 //! - [`url`]: the page's URL parameters and share link; [`bundled`]: the datasets shipped with it;
 //! - [`page`]: the page's state and how each message changes it; [`history`]: the plots' data.
 
@@ -14,6 +15,7 @@ pub mod config;
 pub mod files;
 pub mod history;
 pub mod images;
+pub mod knobs;
 pub mod limits;
 pub mod page;
 pub mod paper;

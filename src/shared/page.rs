@@ -4,6 +4,7 @@
 //! rules live here, once, and are tested natively like the engine (`tests/page_state.rs`).
 
 use super::history::{Hypnogram, LossHistory};
+use super::knobs::KnobChange;
 use super::protocol::{
     Command, DataSummary, DeviceInfo, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic,
 };
@@ -64,6 +65,8 @@ pub struct PageState {
     pub progress: Option<Progress>,
     pub losses: LossHistory,
     pub hypnogram: Hypnogram,
+    /// The run's knob changes, in order (marked on the loss plot).
+    pub changes: Vec<KnobChange>,
     /// The latest pictures of the four phases (the data preview before training).
     pub snapshot: Option<Arc<Snapshot>>,
     /// Per-epoch records with the probe results; epoch 0 is the untrained network.
@@ -108,6 +111,7 @@ impl Default for PageState {
             progress: None,
             losses: LossHistory::default(),
             hypnogram: Hypnogram::default(),
+            changes: Vec::new(),
             snapshot: None,
             epochs: Vec::new(),
             busy: Some("starting the trainer…".into()),
@@ -169,6 +173,7 @@ impl PageState {
         self.progress = None;
         self.losses = LossHistory::default();
         self.hypnogram = Hypnogram::default();
+        self.changes.clear();
         self.epochs.clear();
         self.errors.run = None;
         self.errors.settings = None;
@@ -244,6 +249,11 @@ impl PageState {
             Event::Epoch(record) => {
                 self.busy = None;
                 self.epochs.push(record);
+            }
+            Event::Tuned(change) => {
+                self.errors.settings = None;
+                self.notice = Some(format!("Knobs turned {}.", change.describe()));
+                self.changes.push(change);
             }
             Event::Saved { file_name, bytes, epoch, autosave } => {
                 let saved = SavedModel { file_name, epoch, bytes: Arc::new(bytes) };

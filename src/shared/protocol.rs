@@ -3,6 +3,7 @@
 
 use super::files::NamedFile;
 use super::images::HostImages;
+use super::knobs::{KnobChange, Knobs};
 use super::phase::Phase;
 use super::records::{EpochRecord, Losses};
 use super::settings::Settings;
@@ -105,6 +106,10 @@ pub enum Command {
     Step,
     /// Discard the run.
     Reset,
+    /// Turn the knobs of the run (phase weights, memory mix, learning rate): they act from the
+    /// next iteration; answered by [`Event::Tuned`] when something changed. Without a run,
+    /// nothing to do (the next Start brings its settings).
+    Tune(Knobs),
     /// The run's model as a checkpoint file (the CLI's format): answered by [`Event::Saved`].
     Save,
     /// Continue from a checkpoint file (saved here or by the CLI) on the loaded data: the run is
@@ -248,6 +253,8 @@ pub enum Event {
     Probing {
         epoch: usize,
     },
+    /// The run's knobs changed (also re-sent for a loaded model's earlier changes).
+    Tuned(KnobChange),
     /// A checkpoint of the run, to download (`autosave`: written after an epoch, for the page's
     /// own store).
     Saved {

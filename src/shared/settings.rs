@@ -6,8 +6,9 @@
 //! parsers (module [`read`]), and the checks the trainer repeats. Adding a setting is one entry
 //! here plus its use.
 
-use super::config::{LATENT, StepSemantics, TrainConfig, Variant};
-use super::limits::{BATCH, EPOCHS, IMAGES, MAX_LEARNING_RATE, learning_rate_ok};
+use super::config::{LATENT, PhaseWeights, RemInput, StepSemantics, TrainConfig, Variant};
+use super::knobs::Knobs;
+use super::limits::{BATCH, EPOCHS, IMAGES, MAX_LEARNING_RATE, MAX_WEIGHT, learning_rate_ok, weight_ok};
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
 
@@ -31,7 +32,7 @@ macro_rules! plain_value {
         }
     )*};
 }
-plain_value!(usize: "a whole number", u64: "a whole number", f64: "a number");
+plain_value!(usize: "a whole number", u64: "a whole number", f64: "a number", f32: "a number");
 
 impl Value for Variant {
     fn read(text: &str) -> Result<Self, String> {
@@ -109,6 +110,11 @@ pub struct FieldError {
 /// "epochs must be a whole number from 1 to 1000".
 fn whole(what: &str, range: RangeInclusive<usize>) -> String {
     format!("{what} must be a whole number from {} to {}", range.start(), range.end())
+}
+
+/// "W must be a number from 0 to 100".
+fn knob(what: &str) -> String {
+    format!("{what} must be a number from 0 to {MAX_WEIGHT}")
 }
 
 /// `$a` if given, else `$b`.
@@ -253,6 +259,18 @@ macro_rules! settings {
                     <$ty as Value>::read(text.trim())
                 }
             )+
+
+            /// Each setting read and checked against its own range, with the field's message
+            /// (for flags whose range binds the CLI too).
+            pub mod checked {
+                use super::*;
+                $(
+                    pub fn $name(text: &str) -> Result<$ty, String> {
+                        let valid: fn(&$ty) -> bool = $valid;
+                        super::$name(text).ok().filter(valid).ok_or_else(|| Field::$field.invalid())
+                    }
+                )+
+            }
         }
     };
 }
@@ -316,6 +334,51 @@ settings! {
         valid: |v| IMAGES.contains(v),
         message: whole("images per epoch", IMAGES),
     },
+    /// W: the weight of Wake's reconstruction loss L_img (a knob: acts mid-run).
+    wake_weight: f32, in String, WakeWeight {
+        key: "w",
+        label: "W (L_img)",
+        hint: "Wake: weight of the reconstruction loss; acts at the next iteration",
+        default: Variant::Pad.weights().wake,
+        valid: |v| weight_ok(*v),
+        message: knob("W"),
+    },
+    /// N: the weight of NREM's loss L_NREM (0: E does not learn in NREM).
+    nrem_weight: f32, in String, NremWeight {
+        key: "n",
+        label: "N (L_NREM)",
+        hint: "NREM: weight of the occluded-dream loss, 0 turns NREM's learning off",
+        default: Variant::Pad.weights().nrem,
+        valid: |v| weight_ok(*v),
+        message: knob("N"),
+    },
+    /// R: REM on (above 0) or off; also gates Wake's L_real.
+    rem_weight: f32, in String, RemWeight {
+        key: "r",
+        label: "R (REM)",
+        hint: "REM on above 0, off at 0 (it also gates Wake's L_real)",
+        default: Variant::Pad.weights().rem,
+        valid: |v| weight_ok(*v),
+        message: knob("R"),
+    },
+    /// ε: the std of the Gaussian noise added to z as G's input in Wake.
+    epsilon: f32, in String, Epsilon {
+        key: "epsilon",
+        label: "ε (Wake noise)",
+        hint: "std of the noise added to the latent before G in Wake (0.5 in w/o REM and Wake only)",
+        default: Variant::Pad.weights().wake_noise_std,
+        valid: |v| weight_ok(*v),
+        message: knob("ε"),
+    },
+    /// REM dreams from a mix of two memories and noise (off: the current memory alone).
+    memory_mix: bool, in bool, MemoryMix {
+        key: "mix",
+        label: "REM mixes memories",
+        hint: "REM dreams from ¼ today's memory + ¼ yesterday's + ½ noise; off: today's memory alone",
+        default: Variant::Pad.weights().rem_input == RemInput::MemoryMix,
+        valid: |_| true,
+        message: "mix must be 1 (on) or 0 (off)",
+    },
     /// Run the linear probes after every epoch.
     probe: bool, in bool, Probe {
         key: "probe",
@@ -327,7 +390,56 @@ settings! {
     },
 }
 
+impl Field {
+    /// The settings a variant's preset sets (the phase weights and REM's input).
+    pub const PRESET: [Field; 5] = [Field::WakeWeight, Field::NremWeight, Field::RemWeight, Field::Epsilon, Field::MemoryMix];
+
+    /// A knob: a setting that acts mid-run, at the next iteration (the preset's and the learning
+    /// rate). The others wait for the next run.
+    pub fn is_knob(self) -> bool {
+        self == Field::LearningRate || Self::PRESET.contains(&self)
+    }
+}
+
 impl Form {
+    /// Choose a variant: its preset sets the phase weights (touching one afterwards makes the run
+    /// "custom", [`Form::custom`]).
+    pub fn choose_variant(&mut self, variant: Variant) {
+        let mut preset = Settings { variant, ..Settings::default() };
+        preset.set_weights(variant.weights());
+        let preset = Form::from(&preset);
+        self.variant = preset.variant.clone();
+        for field in Field::PRESET {
+            self.set_text(field, &preset.text(field));
+        }
+    }
+
+    /// The form as it would be with its variant just chosen (the default variant if its text is
+    /// not one): what a URL leaves out.
+    pub fn preset(&self) -> Form {
+        let mut base = Form::from(&Settings::default());
+        base.choose_variant(Input::<Variant>::value(&self.variant).unwrap_or(Settings::default().variant));
+        base
+    }
+
+    /// Set every preset field not in `given` from the variant's preset (a URL that names a
+    /// variant and not its weights means the variant's).
+    pub fn preset_except(&mut self, given: &[Field]) {
+        let preset = self.preset();
+        for field in Field::PRESET.into_iter().filter(|f| !given.contains(f)) {
+            self.set_text(field, &preset.text(field));
+        }
+    }
+
+    /// The weights differ from the chosen variant's preset (the variant control says "custom").
+    pub fn custom(&self) -> bool {
+        let preset = self.preset();
+        Field::PRESET.into_iter().any(|f| {
+            let (a, b) = (self.text(f), preset.text(f));
+            a.trim() != b && a.trim().parse::<f32>().ok().is_none_or(|a| Some(a) != b.parse::<f32>().ok())
+        })
+    }
+
     /// Parse and check every field; `train_images` is the size of the loaded training split, when
     /// known. Returns all the problems at once.
     pub fn parse(&self, train_images: Option<usize>) -> Result<Settings, Vec<FieldError>> {
@@ -368,23 +480,54 @@ impl Settings {
             seed: self.seed,
             latent: LATENT,
             step_semantics: StepSemantics::ZeroFilled,
-            weights: None,
+            weights: (self.weights() != self.variant.weights()).then_some(self.weights()),
         }
+    }
+
+    /// The phase weights the knobs give.
+    pub fn weights(&self) -> PhaseWeights {
+        PhaseWeights {
+            wake: self.wake_weight,
+            nrem: self.nrem_weight,
+            rem: self.rem_weight,
+            wake_noise_std: self.epsilon,
+            rem_input: if self.memory_mix { RemInput::MemoryMix } else { RemInput::SingleMemory },
+        }
+    }
+
+    /// The knobs that act mid-run.
+    pub fn knobs(&self) -> Knobs {
+        Knobs { weights: self.weights(), learning_rate: self.learning_rate }
+    }
+
+    /// Set the knobs (and nothing else).
+    pub fn set_knobs(&mut self, knobs: Knobs) {
+        self.set_weights(knobs.weights);
+        self.learning_rate = knobs.learning_rate;
+    }
+
+    fn set_weights(&mut self, w: PhaseWeights) {
+        self.wake_weight = w.wake;
+        self.nrem_weight = w.nrem;
+        self.rem_weight = w.rem;
+        self.epsilon = w.wake_noise_std;
+        self.memory_mix = w.rem_input == RemInput::MemoryMix;
     }
 
     /// The settings of a model loaded from a checkpoint trained with `config` for `epochs_done`
     /// epochs, continued for `wanted.epochs` more on `train_images` images: the checkpoint's
     /// training settings (the inverse of [`Settings::train_config`]), the rest as `wanted`.
     pub fn continuing(config: &TrainConfig, epochs_done: usize, wanted: &Settings, train_images: usize) -> Settings {
-        Settings {
+        let mut settings = Settings {
             variant: config.variant,
             batch_size: config.batch_size,
-            learning_rate: config.learning_rate,
             seed: config.seed,
             epochs: epochs_done + wanted.epochs.max(1),
             images_per_epoch: wanted.images_per_epoch.min(train_images).max(config.batch_size),
             ..wanted.clone()
-        }
+        };
+        settings.set_knobs(config.knobs());
+        settings
     }
 }
 

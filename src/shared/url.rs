@@ -120,9 +120,11 @@ impl PageParams {
                 },
             }
         }
+        // A variant without its weights means the variant's preset.
+        p.form.preset_except(&given.iter().map(|g| g.0).collect::<Vec<_>>());
         // Settings are checked together (images ≥ batch…); each one that fails goes back to its default.
         if let Err(errors) = p.form.parse(None) {
-            let default = Form::from(&Settings::default());
+            let default = p.form.preset();
             for (field, value) in given {
                 if let Some(e) = errors.iter().find(|e| e.field == field) {
                     p.form.set_text(field, &default.text(field));
@@ -144,9 +146,12 @@ impl PageParams {
         if self.dataset != default.dataset {
             q.append_pair("dataset", self.dataset.name());
         }
+        // The phase weights are left out when they are the variant's preset.
+        let preset = self.form.preset();
         for &field in Field::ALL {
             let v = self.form.text(field);
-            if v.trim() != default.form.text(field) {
+            let base = if Field::PRESET.contains(&field) { &preset } else { &default.form };
+            if v.trim() != base.text(field) {
                 q.append_pair(field.key(), v.trim());
             }
         }

@@ -15,6 +15,7 @@ use super::optimizer::MomentState;
 use super::{EpochRecord, TrainConfig, Trainer};
 use crate::Error;
 use crate::model::ModelShape;
+use crate::shared::knobs::KnobChange;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 use burn::tensor::Transaction;
@@ -41,6 +42,9 @@ pub struct CheckpointHeader {
     pub dataset: String,
     pub classes: Vec<String>,
     pub history: Vec<EpochRecord>,
+    /// The knob changes made during the run, in order (absent in checkpoints of runs without).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<KnobChange>,
 }
 
 /// Collects (name, tensor) pairs of a module's float parameters, with their paths.
@@ -134,6 +138,7 @@ pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], hist
         dataset: dataset.into(),
         classes: classes.to_vec(),
         history: history.to_vec(),
+        changes: trainer.changes().to_vec(),
     };
     let json = serde_json::to_string(&header).map_err(|e| Error::Checkpoint(e.to_string()))?;
     let mut w = Writer::new(tensors).with_metadata(META_KEY, &json);
@@ -331,6 +336,7 @@ pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointH
         opt.set_state(state);
     }
     trainer.epoch = header.epoch;
+    trainer.changes = header.changes.clone();
     Ok((trainer, header))
 }
 

@@ -52,6 +52,11 @@ impl PhaseOptimizer {
         module.map(&mut mapper)
     }
 
+    /// A new learning rate from the next step on (a knob turned mid-run); Adam's moments stay.
+    pub fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     /// The state of every parameter stepped so far, by path.
     pub fn state(&self) -> &BTreeMap<String, MomentState> {
         &self.state

@@ -8,6 +8,7 @@ use crate::Error;
 use crate::data::Dataset;
 use crate::model::Encoder;
 use crate::readback::read_f32;
+use crate::shared::knobs::{KnobChange, Knobs};
 use crate::sleep::Phase;
 use burn::prelude::Tensor;
 use web_time::Instant;
@@ -71,6 +72,13 @@ impl Run {
     /// Iterations per epoch (drop_last, as the official loader).
     pub fn per_epoch(&self) -> usize {
         self.data.train.len() / self.trainer.config().batch_size
+    }
+
+    /// Turn the knobs from the next iteration on ([`Trainer::tune`]), marked at the iterations
+    /// the run has done.
+    pub fn tune(&mut self, knobs: Knobs) -> Result<Option<KnobChange>, Error> {
+        let at = self.trainer.epochs_done() * self.per_epoch() + self.next;
+        self.trainer.tune(knobs, at)
     }
 
     /// One PAD iteration on the next batch (starting an epoch when none is under way). Losses are

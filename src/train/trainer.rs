@@ -7,6 +7,7 @@ use super::rng::{Stream, stream};
 use crate::Error;
 use crate::model::{Encoder, Generator, Init, ModelShape};
 use crate::shared::config::TrainConfig;
+use crate::shared::knobs::{KnobChange, Knobs};
 use crate::sleep::{Hippocampus, Occlusion, nrem, rem, wake};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
@@ -94,6 +95,8 @@ pub struct Trainer {
     /// Iteration index within the current epoch.
     iteration: usize,
     rng: ChaCha8Rng,
+    /// The knob changes made during the run ([`Self::tune`]).
+    pub(crate) changes: Vec<KnobChange>,
 }
 
 impl Trainer {
@@ -124,6 +127,7 @@ impl Trainer {
             memory: Hippocampus::default(),
             epoch: 0,
             iteration: 0,
+            changes: Vec::new(),
         })
     }
 
@@ -137,6 +141,30 @@ impl Trainer {
 
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// Turn the knobs: they act from the next iteration (the next phase, between phase steps).
+    /// `at` is the number of iterations the run has done (where the loss plot marks the change).
+    /// Returns the change, if anything changed; refuses knobs the trainer cannot train with.
+    pub fn tune(&mut self, knobs: Knobs, at: usize) -> Result<Option<KnobChange>, Error> {
+        let before = self.config.knobs();
+        if knobs == before {
+            return Ok(None);
+        }
+        let mut config = self.config.clone();
+        config.set_knobs(knobs);
+        config.validate()?;
+        self.config = config;
+        self.opt_e.set_learning_rate(knobs.learning_rate);
+        self.opt_g.set_learning_rate(knobs.learning_rate);
+        let change = KnobChange { iteration: at, epoch: self.epoch + 1, before, after: knobs };
+        self.changes.push(change.clone());
+        Ok(Some(change))
+    }
+
+    /// The knob changes made during the run, in order.
+    pub fn changes(&self) -> &[KnobChange] {
+        &self.changes
     }
 
     /// Epochs completed so far.
