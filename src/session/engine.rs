@@ -9,6 +9,7 @@ use crate::data::Dataset;
 use crate::data::upload::{NamedFile, dataset_from_files};
 use crate::eval::dreams;
 use crate::readback::read_images;
+use crate::shared::phase::Phase;
 use crate::train::{EpochRecord, PhaseImages, Run, Step, Trainer, checkpoint};
 use burn::prelude::*;
 use web_time::Instant;
@@ -127,7 +128,8 @@ impl Session {
             Command::Start { settings, paused } => (Topic::Settings, self.start(settings, paused, out)),
             Command::Pause => (Topic::Run, self.pause(out)),
             Command::Resume => (Topic::Run, self.resume(out)),
-            Command::Step => (Topic::Run, self.step(out).await),
+            Command::Step => (Topic::Run, self.step(None, out).await),
+            Command::StepPhase(phase) => (Topic::Run, self.step(Some(phase), out).await),
             Command::Reset => {
                 self.active = None;
                 out(Event::State(RunState::Idle));
@@ -374,12 +376,19 @@ impl Session {
         }
     }
 
-    async fn step(&mut self, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+    /// One iteration (`None`), or one phase of it.
+    async fn step(&mut self, phase: Option<Phase>, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
         let a = self.active()?;
-        match a.state {
-            RunState::Paused => self.iterate(true, out).await,
-            RunState::Finished => Err(Error::Config("the run is finished: Reset to start another".into())),
-            _ => Err(Error::Config("pause before stepping one iteration".into())),
+        match (a.state, phase) {
+            (RunState::Paused, None) => self.iterate(true, out).await,
+            (RunState::Paused, Some(phase)) if a.run.next_phase() == phase => self.iterate_phase(out).await,
+            (RunState::Paused, Some(phase)) => Err(Error::Config(format!(
+                "this iteration's next phase is {}: the phases run in order, Wake → NREM → REM (asked for {})",
+                a.run.next_phase().label(),
+                phase.label()
+            ))),
+            (RunState::Finished, _) => Err(Error::Config("the run is finished: Reset to start another".into())),
+            _ => Err(Error::Config("pause before stepping".into())),
         }
     }
 
@@ -392,22 +401,44 @@ impl Session {
         }
     }
 
-    /// One iteration; at an epoch's end, the probes. A failure ends the run (its weights may be
-    /// broken, e.g. NaN), with the error.
+    /// The next phase of the iteration alone; after REM, what an iteration reports.
+    async fn iterate_phase(&mut self, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let Some(a) = self.active.as_mut() else { return Ok(()) };
+        let result = a.run.step_phase(&mut |phase, seconds| out(Event::Phase { phase, seconds })).await;
+        let stepped = self.survive(result, out)?;
+        let next = self.active.as_ref().map_or(Phase::Wake, |a| a.run.next_phase());
+        out(Event::PhaseStep { phase: stepped.phase, losses: stepped.losses, next });
+        match stepped.step {
+            Some(step) => self.iterated(step, Instant::now(), true, out).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A failed step ends the run (its weights may be broken, e.g. NaN), with the error.
+    fn survive<T>(&mut self, result: Result<T, Error>, out: &mut dyn FnMut(Event)) -> Result<T, Error> {
+        result.map_err(|e| {
+            self.active = None;
+            out(Event::State(RunState::Idle));
+            match e {
+                Error::Diverged(m) => Error::Diverged(format!("{m}: the run is stopped; lower the learning rate (2e-4 in the paper)")),
+                e => e,
+            }
+        })
+    }
+
+    /// One iteration (the rest of it, when phases of it were stepped); at an epoch's end, the
+    /// probes.
     async fn iterate(&mut self, single: bool, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
         let Some(a) = self.active.as_mut() else { return Ok(()) };
         let started = Instant::now();
-        let step = match a.run.step_phases(&mut |phase, seconds| out(Event::Phase { phase, seconds })).await {
-            Ok(s) => s,
-            Err(e) => {
-                self.active = None;
-                out(Event::State(RunState::Idle));
-                return Err(match e {
-                    Error::Diverged(m) => Error::Diverged(format!("{m}: the run is stopped; lower the learning rate (2e-4 in the paper)")),
-                    e => e,
-                });
-            }
-        };
+        let result = a.run.step_phases(&mut |phase, seconds| out(Event::Phase { phase, seconds })).await;
+        let step = self.survive(result, out)?;
+        self.iterated(step, started, single, out).await
+    }
+
+    /// What an iteration reports (progress, pictures), and the end of an epoch.
+    async fn iterated(&mut self, step: Step, started: Instant, single: bool, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let Some(a) = self.active.as_mut() else { return Ok(()) };
         a.done += 1;
         a.per_iteration = Some(ema(a.per_iteration, started.elapsed().as_secs_f64()));
         out(Event::Progress(progress(a, &step)));

@@ -5,6 +5,7 @@
 
 use super::history::{Hypnogram, LossHistory};
 use super::knobs::KnobChange;
+use super::phase::Phase;
 use super::protocol::{
     Command, DataSummary, DeviceInfo, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic,
 };
@@ -31,6 +32,8 @@ pub enum Effect {
     Store(SavedModel),
     /// A loaded model brings its settings: the form takes them over.
     AdoptSettings(Settings),
+    /// Slow motion: call [`PageState::slow_tick`] after this many milliseconds.
+    SlowTick(f64),
 }
 
 /// Errors, by what they are about (each shown next to its controls).
@@ -67,6 +70,20 @@ pub struct PageState {
     pub hypnogram: Hypnogram,
     /// The run's knob changes, in order (marked on the loss plot).
     pub changes: Vec<KnobChange>,
+    /// The latest value of each loss (by `Losses::NAMES` index), from the last iteration or the
+    /// last phase stepped alone: what the model diagram labels.
+    pub phase_losses: [Option<f32>; 5],
+    /// The phase the current iteration runs next (the one "Step" button that works).
+    pub next_phase: Phase,
+    /// The phase the model diagram shows while no run trains: the tab chosen, or the phase just
+    /// stepped.
+    pub shown_phase: Phase,
+    /// Slow motion: seconds between phases, and whether it plays (one phase step after another,
+    /// driven by the page, so the run itself stays paused between them).
+    pub slow_seconds: f64,
+    slow_playing: bool,
+    /// Slow motion was stopped because the page went out of sight: it plays again when it is back.
+    slow_auto_paused: bool,
     /// The latest pictures of the four phases (the data preview before training).
     pub snapshot: Option<Arc<Snapshot>>,
     /// Per-epoch records with the probe results; epoch 0 is the untrained network.
@@ -112,6 +129,12 @@ impl Default for PageState {
             losses: LossHistory::default(),
             hypnogram: Hypnogram::default(),
             changes: Vec::new(),
+            phase_losses: [None; 5],
+            next_phase: Phase::Wake,
+            shown_phase: Phase::Wake,
+            slow_seconds: 1.0,
+            slow_playing: false,
+            slow_auto_paused: false,
             snapshot: None,
             epochs: Vec::new(),
             busy: Some("starting the trainer…".into()),
@@ -174,6 +197,9 @@ impl PageState {
         self.losses = LossHistory::default();
         self.hypnogram = Hypnogram::default();
         self.changes.clear();
+        self.phase_losses = [None; 5];
+        self.next_phase = Phase::Wake;
+        self.slow_playing = false;
         self.epochs.clear();
         self.errors.run = None;
         self.errors.settings = None;
@@ -226,14 +252,32 @@ impl PageState {
                 if s != RunState::Running {
                     self.busy = None;
                 }
+                if s != RunState::Paused {
+                    self.slow_playing = false;
+                }
                 match s {
                     RunState::Paused => effects.extend(self.resume_if_back()),
                     RunState::Running => {}
-                    _ => self.auto_paused = false,
+                    _ => {
+                        self.auto_paused = false;
+                        self.slow_auto_paused = false;
+                    }
                 }
             }
             Event::Phase { phase, seconds } => self.hypnogram.push(phase, seconds),
+            Event::PhaseStep { phase, losses, next } => {
+                for (slot, value) in self.phase_losses.iter_mut().zip(losses) {
+                    *slot = value.or(*slot);
+                }
+                self.next_phase = next;
+                self.shown_phase = phase;
+                if self.slow_playing {
+                    effects.push(Effect::SlowTick(self.slow_seconds * 1000.0));
+                }
+            }
             Event::Progress(p) => {
+                self.phase_losses = p.losses.clone().to_array().map(Some);
+                self.next_phase = Phase::Wake;
                 self.losses.push(p.done, &p.losses);
                 self.progress = Some(p);
             }
@@ -293,6 +337,9 @@ impl PageState {
             Event::Notice(n) => self.notice = Some(n),
             Event::Error { topic, message } => {
                 self.busy = None;
+                if topic == Topic::Run {
+                    self.slow_playing = false;
+                }
                 *self.errors.slot(topic) = Some(message);
                 if topic == Topic::Model {
                     effects.extend(self.dream_answered());
@@ -356,6 +403,34 @@ impl PageState {
         self.dream_waiting.take().map(|r| self.dream(r)).unwrap_or_default()
     }
 
+    /// Slow motion is playing.
+    pub fn slow_playing(&self) -> bool {
+        self.slow_playing
+    }
+
+    /// Play the paused run in slow motion: one phase, [`Self::slow_seconds`] of rest, the next…
+    pub fn play_slowly(&mut self) -> Vec<Effect> {
+        if self.state != RunState::Paused || self.slow_playing {
+            return Vec::new();
+        }
+        self.slow_playing = true;
+        vec![Effect::Send(Command::StepPhase(self.next_phase))]
+    }
+
+    /// Stop slow motion (after the phase under way).
+    pub fn stop_slowly(&mut self) {
+        self.slow_playing = false;
+        self.slow_auto_paused = false;
+    }
+
+    /// The rest between two phases is over: the next phase, if slow motion still plays.
+    pub fn slow_tick(&mut self) -> Vec<Effect> {
+        if !(self.slow_playing && self.state == RunState::Paused) {
+            return Vec::new();
+        }
+        vec![Effect::Send(Command::StepPhase(self.next_phase))]
+    }
+
     /// The page went out of sight (`false`: a hidden tab, an embed scrolled away) or came back.
     /// With `autopause` (the default; `?autopause=0` turns it off) a running run pauses while the
     /// page is out of sight and resumes when it is back, saying so; a run the user paused stays
@@ -364,6 +439,17 @@ impl PageState {
         self.seen = seen;
         if !autopause {
             return Vec::new();
+        }
+        if !seen && self.slow_playing {
+            self.slow_playing = false;
+            self.slow_auto_paused = true;
+            self.notice = Some("Slow motion paused while the page is out of sight: it plays again when it is back.".into());
+            return Vec::new();
+        }
+        if seen && self.slow_auto_paused {
+            self.slow_auto_paused = false;
+            self.notice = Some("Slow motion plays again: the page is in sight.".into());
+            return self.play_slowly();
         }
         if !seen && self.state == RunState::Running && !self.auto_paused {
             self.auto_paused = true;

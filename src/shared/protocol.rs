@@ -102,8 +102,12 @@ pub enum Command {
     },
     Pause,
     Resume,
-    /// One iteration, then pause.
+    /// One iteration, then pause (the rest of it, when phases of it were stepped).
     Step,
+    /// Only the next phase of the iteration, which must be this one (they run in order: Wake,
+    /// NREM, REM), then pause: answered by [`Event::PhaseStep`] (and, after REM, by what an
+    /// iteration reports).
+    StepPhase(Phase),
     /// Discard the run.
     Reset,
     /// Turn the knobs of the run (phase weights, memory mix, learning rate): they act from the
@@ -243,6 +247,13 @@ pub enum Event {
     Phase {
         phase: Phase,
         seconds: f64,
+    },
+    /// A single phase was stepped: the losses it computed (by `Losses::NAMES` index) and the
+    /// phase that comes next.
+    PhaseStep {
+        phase: Phase,
+        losses: [Option<f32>; 5],
+        next: Phase,
     },
     Progress(Progress),
     Images(Snapshot),

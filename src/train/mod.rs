@@ -15,5 +15,5 @@ pub use crate::shared::limits::MAX_LEARNING_RATE;
 pub use metrics::{EpochRecord, Losses};
 pub use optimizer::PhaseOptimizer;
 pub use rng::{Stream, stream};
-pub use run::{Run, Step};
+pub use run::{PhaseStep, Run, Step};
 pub use trainer::{AfterNrem, AfterWake, IterationNoise, IterationOutput, PhaseImages, Trainer};

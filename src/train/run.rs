@@ -3,6 +3,7 @@
 //! iteration at a time and decides what to show between iterations.
 
 use super::metrics::{EpochRecord, LossMean, Losses};
+use super::trainer::{AfterNrem, AfterWake};
 use super::{PhaseImages, Trainer, checkpoint};
 use crate::Error;
 use crate::data::Dataset;
@@ -25,6 +26,26 @@ pub struct Run {
     started: Option<Instant>,
     /// The encoder before any training, kept until its probe (epoch 0) is recorded.
     untrained: Option<Encoder>,
+    /// The iteration under way when it is stepped one phase at a time.
+    pending: Pending,
+}
+
+/// How far the current iteration has got (its phases run in order: Wake → NREM → REM).
+#[derive(Default)]
+enum Pending {
+    /// No iteration under way: the next phase is Wake.
+    #[default]
+    None,
+    Woke(Box<AfterWake>),
+    Dreamt(Box<AfterNrem>),
+}
+
+/// What a single phase produced: its losses (those it computes, by [`Losses::NAMES`] index), and
+/// the whole iteration once REM has closed it.
+pub struct PhaseStep {
+    pub phase: Phase,
+    pub losses: [Option<f32>; 5],
+    pub step: Option<Step>,
 }
 
 /// What one iteration produced.
@@ -54,7 +75,17 @@ impl Run {
             )));
         }
         let untrained = (history.is_empty() && trainer.epochs_done() == 0).then(|| trainer.encoder());
-        Ok(Self { trainer, data, history, order: Vec::new(), next: 0, mean: LossMean::default(), started: None, untrained })
+        Ok(Self {
+            trainer,
+            data,
+            history,
+            order: Vec::new(),
+            next: 0,
+            mean: LossMean::default(),
+            started: None,
+            untrained,
+            pending: Pending::None,
+        })
     }
 
     pub fn trainer(&self) -> &Trainer {
@@ -94,31 +125,82 @@ impl Run {
     }
 
     async fn step_observed(&mut self, on_phase: Option<&mut dyn FnMut(Phase, f64)>) -> Result<Step, Error> {
-        if self.order.is_empty() {
-            self.order = self.trainer.begin_epoch(self.data.train.len());
-            self.next = 0;
-            self.mean = LossMean::default();
-            self.started = Some(Instant::now());
-        }
-        let b = self.trainer.config().batch_size;
-        let idx = &self.order[self.next * b..(self.next + 1) * b];
-        let x = self.data.train.batch(idx, self.trainer.device());
         let mut clock = PhaseClock { on_phase, since: Instant::now() };
-        let noise = self.trainer.draw_noise(b);
-        let wake = self.trainer.wake(x, noise)?;
-        clock.done(Phase::Wake, Some(wake.loss())).await?;
-        let nrem = self.trainer.nrem(wake);
-        clock.done(Phase::Nrem, Some(nrem.loss())).await?;
-        let out = self.trainer.rem(nrem);
-        let losses = out.losses.read().await?;
-        clock.done(Phase::Rem, None).await?;
-        let (epoch, iteration) = (self.trainer.epochs_done() + 1, self.next + 1);
-        if !losses.is_finite() {
-            return Err(Error::Diverged(format!("training diverged at epoch {epoch}, iteration {iteration}: a loss is NaN or infinite")));
+        loop {
+            if let Some(step) = self.advance(&mut clock, false).await?.step {
+                return Ok(step);
+            }
         }
-        self.mean.add(&losses);
-        self.next += 1;
-        Ok(Step { epoch, iteration, losses, images: out.images, epoch_complete: self.next == self.per_epoch() })
+    }
+
+    /// The phase the current iteration runs next.
+    pub fn next_phase(&self) -> Phase {
+        match self.pending {
+            Pending::None => Phase::Wake,
+            Pending::Woke(_) => Phase::Nrem,
+            Pending::Dreamt(_) => Phase::Rem,
+        }
+    }
+
+    /// Run the next phase of the iteration only ([`Self::next_phase`]): Wake starts an iteration
+    /// on the next batch, REM closes it. Its losses are read back (async), and how long it took
+    /// reported to `on_phase`.
+    pub async fn step_phase(&mut self, on_phase: &mut dyn FnMut(Phase, f64)) -> Result<PhaseStep, Error> {
+        let mut clock = PhaseClock { on_phase: Some(on_phase), since: Instant::now() };
+        self.advance(&mut clock, true).await
+    }
+
+    /// One phase; `losses`: read the losses of Wake and NREM (REM reads all five anyway).
+    async fn advance(&mut self, clock: &mut PhaseClock<'_>, losses: bool) -> Result<PhaseStep, Error> {
+        let mut values = [None; 5];
+        let read = async |t: Tensor<1>| -> Result<Option<f32>, Error> { Ok(read_f32(t).await?.first().copied()) };
+        match std::mem::take(&mut self.pending) {
+            Pending::None => {
+                if self.order.is_empty() {
+                    self.order = self.trainer.begin_epoch(self.data.train.len());
+                    self.next = 0;
+                    self.mean = LossMean::default();
+                    self.started = Some(Instant::now());
+                }
+                let b = self.trainer.config().batch_size;
+                let idx = &self.order[self.next * b..(self.next + 1) * b];
+                let x = self.data.train.batch(idx, self.trainer.device());
+                let noise = self.trainer.draw_noise(b);
+                let wake = self.trainer.wake(x, noise)?;
+                if losses {
+                    let [img, kl, real] = wake.losses();
+                    values[..3].copy_from_slice(&[read(img).await?, read(kl).await?, read(real).await?]);
+                }
+                clock.done(Phase::Wake, (!losses).then(|| wake.loss())).await?;
+                self.pending = Pending::Woke(Box::new(wake));
+                Ok(PhaseStep { phase: Phase::Wake, losses: values, step: None })
+            }
+            Pending::Woke(wake) => {
+                let nrem = self.trainer.nrem(*wake);
+                if losses {
+                    values[3] = read(nrem.loss()).await?;
+                }
+                clock.done(Phase::Nrem, (!losses).then(|| nrem.loss())).await?;
+                self.pending = Pending::Dreamt(Box::new(nrem));
+                Ok(PhaseStep { phase: Phase::Nrem, losses: values, step: None })
+            }
+            Pending::Dreamt(nrem) => {
+                let out = self.trainer.rem(*nrem);
+                let losses = out.losses.read().await?;
+                clock.done(Phase::Rem, None).await?;
+                let (epoch, iteration) = (self.trainer.epochs_done() + 1, self.next + 1);
+                if !losses.is_finite() {
+                    return Err(Error::Diverged(format!(
+                        "training diverged at epoch {epoch}, iteration {iteration}: a loss is NaN or infinite"
+                    )));
+                }
+                self.mean.add(&losses);
+                self.next += 1;
+                let step =
+                    Step { epoch, iteration, losses: losses.clone(), images: out.images, epoch_complete: self.next == self.per_epoch() };
+                Ok(PhaseStep { phase: Phase::Rem, losses: losses.to_array().map(Some), step: Some(step) })
+            }
+        }
     }
 
     async fn probe(&self, encoder: &Encoder, record: &mut EpochRecord) -> Result<(), Error> {

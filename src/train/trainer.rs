@@ -64,6 +64,11 @@ impl AfterWake {
     pub fn loss(&self) -> Tensor<1> {
         self.l_img.clone()
     }
+
+    /// Wake's three losses: L_img, L_KL, L_real.
+    pub fn losses(&self) -> [Tensor<1>; 3] {
+        [self.l_img.clone(), self.l_kl.clone(), self.l_real.clone()]
+    }
 }
 
 /// NREM is done: what REM needs to finish the iteration.

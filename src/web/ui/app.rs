@@ -190,11 +190,11 @@ fn readout(
 fn Plots(page: Page) -> impl IntoView {
     let losses = NodeRef::<Canvas>::new();
     let probes = NodeRef::<Canvas>::new();
-    let history = page.select(|s| s.losses.clone());
+    let history = page.select(|s| (s.losses.clone(), s.changes.clone()));
     let epochs = page.select(|s| (s.epochs.clone(), s.data.as_ref().map(|d| d.name.clone()).unwrap_or_default()));
     // Each plot keeps the frame it was drawn in, to read the value under the pointer.
     let (loss_frame, probe_frame) = (RwSignal::new(None::<Frame>), RwSignal::new(None::<Frame>));
-    redraw(losses, move || history.get(), 300.0, move |c, h| loss_frame.set(draw::losses(c, &h).ok().flatten()));
+    redraw(losses, move || history.get(), 300.0, move |c, (h, changes)| loss_frame.set(draw::losses(c, &h, &changes).ok().flatten()));
     redraw(
         probes,
         move || epochs.get(),
@@ -207,7 +207,9 @@ fn Plots(page: Page) -> impl IntoView {
             Some((i, v)) => {
                 let values: Vec<String> =
                     crate::shared::records::Losses::<f32>::NAMES.iter().zip(v).map(|(n, v)| format!("{n} {v:.4}")).collect();
-                format!("Losses per iteration, log scale; at iteration {i}: {}", values.join(", "))
+                let marks: Vec<String> = s.changes.iter().map(|c| c.describe()).collect();
+                let marks = if marks.is_empty() { String::new() } else { format!("; knobs turned {}", marks.join("; ")) };
+                format!("Losses per iteration, log scale; at iteration {i}: {}{marks}", values.join(", "))
             }
             None => "Losses per iteration, log scale: nothing trained yet".into(),
         })

@@ -158,9 +158,14 @@ fn field_error(errors: RwSignal<Vec<FieldError>>, field: Field) -> impl Fn() -> 
 }
 
 /// A text input bound to one field of the form (its label, hint and id from the settings
-/// table), with its message.
+/// table), with its message; `on_change` runs when an edit is complete (Enter, leaving the field).
 #[component]
-fn TextField(field: Field, form: RwSignal<Form>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+fn TextField(
+    field: Field,
+    form: RwSignal<Form>,
+    errors: RwSignal<Vec<FieldError>>,
+    #[prop(optional)] on_change: Option<UnsyncCallback<()>>,
+) -> impl IntoView {
     let message = field_error(errors, field);
     let invalid = field_error(errors, field);
     view! {
@@ -175,6 +180,7 @@ fn TextField(field: Field, form: RwSignal<Form>, errors: RwSignal<Vec<FieldError
                 on:input=move |ev| form.update(|f| {
                     f.set_text(field, &event_target_value(&ev));
                 })
+                on:change=move |_| if let Some(c) = on_change { c.run(()) }
             />
             <span class="field-error" data-field=field.key()>{message}</span>
         </label>
@@ -191,6 +197,18 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
         errors.set(form.with(|f| f.parse(train)).err().unwrap_or_default());
     });
     let settings = move || form.with_untracked(|f| f.parse(train_images.get_untracked()));
+    // A knob turned while a run exists acts at its next iteration (once the whole form is valid).
+    let tune = {
+        let client = client.clone();
+        UnsyncCallback::new(move |()| {
+            if !matches!(page.peek(|s| s.state), RunState::Running | RunState::Paused) {
+                return;
+            }
+            if let Ok(s) = settings() {
+                client.send(&Command::Tune(s.knobs()));
+            }
+        })
+    };
     let start = {
         let client = client.clone();
         move |paused: bool| {
@@ -213,30 +231,59 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
     let (pause, resume, step, reset) = (cmd(Command::Pause), cmd(Command::Resume), cmd(Command::Step), cmd(Command::Reset));
     let state = move || page.with(|s| s.state);
     let ready = move || page.with(|s| s.ready());
+    let control = move |field: Field| match field {
+        Field::Variant => view! {
+            <label class="field" title="PAD or one of the paper's ablations: each sets the knobs below (touching one makes the run custom)">
+                <span>{field.label()}</span>
+                <select
+                    id=field.key()
+                    prop:value=move || form.with(|f| if f.custom() { "custom".into() } else { f.variant.clone() })
+                    on:change=move |ev| {
+                        let Ok(v) = event_target_value(&ev).parse::<Variant>() else { return };
+                        form.update(|f| f.choose_variant(v));
+                        tune.run(());
+                    }
+                >
+                    {Variant::ALL.map(|v| view! { <option value=v.name()>{v.label()}</option> }).to_vec()}
+                    <option value="custom" disabled>"custom"</option>
+                </select>
+                <span class="field-error" data-field=field.key()>{field_error(errors, field)}</span>
+            </label>
+        }
+        .into_any(),
+        Field::Probe | Field::MemoryMix => view! {
+            <label class="check" title=field.hint()>
+                <input
+                    id=field.key()
+                    type="checkbox"
+                    prop:checked=move || form.with(|f| f.text(field) == "1")
+                    on:change=move |ev| {
+                        form.update(|f| {
+                            f.set_text(field, if event_target_checked(&ev) { "1" } else { "0" });
+                        });
+                        if field.is_knob() {
+                            tune.run(());
+                        }
+                    }
+                />
+                " " {field.label()}
+            </label>
+        }
+        .into_any(),
+        _ if field.is_knob() => view! { <TextField field form errors on_change=tune /> }.into_any(),
+        _ => view! { <TextField field form errors /> }.into_any(),
+    };
     view! {
         <fieldset class="settings" prop:disabled=move || !idle()>
             <legend>"Run"</legend>
-            // One control per setting of the table: the variant a list, the switch a checkbox,
-            // every other a text field.
-            {Field::ALL.iter().map(|&field| match field {
-                Field::Variant => view! {
-                    <label class="field" title=field.hint()>
-                        <span>{field.label()}</span>
-                        <select id=field.key() prop:value=move || form.with(|f| f.variant.clone()) on:change=move |ev| form.update(|f| f.variant = event_target_value(&ev))>
-                            {Variant::ALL.map(|v| view! { <option value=v.name()>{v.label()}</option> }).to_vec()}
-                        </select>
-                        <span class="field-error" data-field=field.key()>{field_error(errors, field)}</span>
-                    </label>
-                }.into_any(),
-                Field::Probe => view! {
-                    <label class="check" title=field.hint()>
-                        <input id=field.key() type="checkbox" prop:checked=move || form.with(|f| f.probe) on:change=move |ev| form.update(|f| f.probe = event_target_checked(&ev)) />
-                        " " {field.label()}
-                    </label>
-                }.into_any(),
-                _ => view! { <TextField field form errors /> }.into_any(),
-            }).collect::<Vec<_>>()}
+            // One control per setting of the table: the switch a checkbox, every other a text
+            // field; the knobs (and the variant, their preset) have a group of their own.
+            {Field::ALL.iter().filter(|f| !f.is_knob() && **f != Field::Variant).map(|&f| control(f)).collect::<Vec<_>>()}
             <p id="settings-error" class="error" role="alert">{move || page.with(|s| s.errors.settings.clone())}</p>
+        </fieldset>
+        <fieldset class="knobs" prop:disabled=move || !page.with(|s| s.ready())>
+            <legend>"Knobs — they act mid-run, at the next iteration"</legend>
+            {std::iter::once(Field::Variant).chain(Field::ALL.iter().copied().filter(|f| f.is_knob())).map(control).collect::<Vec<_>>()}
         </fieldset>
         <div class="buttons">
             <button id="start" on:click=move |_| start1(false) disabled=move || !ready() || !errors.with(Vec::is_empty) || state() == RunState::Running || state() == RunState::Paused>

@@ -4,6 +4,7 @@
 use super::measured::MeasuredCanvas;
 use crate::shared::history::{Hypnogram, LossHistory};
 use crate::shared::images::HostImages;
+use crate::shared::knobs::KnobChange;
 use crate::shared::protocol::EvaluationView;
 
 use crate::shared::phase::Phase;
@@ -98,8 +99,9 @@ fn backend(canvas: &HtmlCanvasElement) -> Option<MeasuredCanvas> {
     MeasuredCanvas::new(canvas)
 }
 
-/// The five losses over iterations, log scale; returns where it drew them.
-pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result<Option<Frame>> {
+/// The five losses over iterations, log scale, with a dashed mark where the knobs were turned
+/// (labelled with what changed); returns where it drew them.
+pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory, changes: &[KnobChange]) -> Result<Option<Frame>> {
     let Some(b) = backend(canvas) else { return Ok(None) };
     let root = b.into_drawing_area();
     root.fill(&WHITE)?;
@@ -121,6 +123,15 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory) -> Result<Optio
             None => chart.draw_series(LineSeries::new(series, colour.stroke_width(2)))?,
             Some((size, gap)) => chart.draw_series(DashedLineSeries::new(series, size, gap, colour.stroke_width(2)))?,
         };
+    }
+    for (n, change) in changes.iter().enumerate().filter(|(_, c)| c.iteration < last) {
+        let x = change.iteration.max(1);
+        let mark = [(x, lo * 1.0001), (x, hi * 0.9999)];
+        chart.draw_series(DashedLineSeries::new(mark, 4, 3, BLACK.mix(0.6).stroke_width(1)))?;
+        // Labels go down the plot one line per change, so that close marks stay readable.
+        let y = hi / 1.15_f32.powi(1 + (n % 6) as i32);
+        let label = change.after.changes_from(&change.before);
+        chart.draw_series(std::iter::once(Text::new(label, (x, y), ("sans-serif", 11).into_font().color(&BLACK))))?;
     }
     let drawn = frame(chart.plotting_area(), (1, last), (lo as f64, hi as f64), true);
     root.present()?;
