@@ -82,6 +82,8 @@ pub struct PageState {
     /// driven by the page, so the run itself stays paused between them).
     pub slow_seconds: f64,
     slow_playing: bool,
+    /// Slow motion starts once the run that is starting is paused.
+    slow_start: bool,
     /// Slow motion was stopped because the page went out of sight: it plays again when it is back.
     slow_auto_paused: bool,
     /// The latest pictures of the four phases (the data preview before training).
@@ -134,6 +136,7 @@ impl Default for PageState {
             shown_phase: Phase::Wake,
             slow_seconds: 1.0,
             slow_playing: false,
+            slow_start: false,
             slow_auto_paused: false,
             snapshot: None,
             epochs: Vec::new(),
@@ -252,7 +255,10 @@ impl PageState {
                 if s != RunState::Running {
                     self.busy = None;
                 }
-                if s != RunState::Paused {
+                if s == RunState::Paused && self.slow_start {
+                    self.slow_start = false;
+                    self.slow_playing = true;
+                } else if s != RunState::Paused {
                     self.slow_playing = false;
                 }
                 match s {
@@ -358,6 +364,7 @@ impl PageState {
         self.state = RunState::Idle;
         self.pretrained = None; // the snapshot was in the dead worker
         self.dreaming = false; // and so was the explorer's request
+        self.stop_slowly();
         self.dream_waiting = None;
         self.busy = Some("restarting the trainer…".into());
         let resume = match &self.autosave {
@@ -417,9 +424,15 @@ impl PageState {
         vec![Effect::Send(Command::StepPhase(self.next_phase))]
     }
 
+    /// Play a run that is starting (paused, with its first phase asked for) in slow motion.
+    pub fn play_slowly_once_started(&mut self) {
+        self.slow_start = true;
+    }
+
     /// Stop slow motion (after the phase under way).
     pub fn stop_slowly(&mut self) {
         self.slow_playing = false;
+        self.slow_start = false;
         self.slow_auto_paused = false;
     }
 

@@ -359,7 +359,7 @@ pub fn App() -> impl IntoView {
             <div class="main">
                 <ProgressPanel page />
                 <section class="panel phases" hidden=!shows(View::Dreams)>
-                    {(!embed).then(|| view! { <super::diagram::ModelDiagram page /> })}
+                    {(!embed).then(|| view! { <super::diagram::ModelDiagram client=client.clone() page form /> })}
                     <p id="pretrained-note" class="note" hidden=move || page.with(|s| s.pretrained().is_none())>{move || page.with(|s| s.pretrained().map(String::from))}</p>
                     <PhaseView id="input" title="Wake: input" caption="real images the cortex sees" page pick=|s| s.input.clone() phase=None
                         explain="Awake, the cortex sees real images x. The encoder E turns each into a latent code z = E_z(x), which the hippocampus stores as a memory for the night; the generator G reconstructs G(z) (next view)." />

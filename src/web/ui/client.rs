@@ -178,6 +178,15 @@ impl Client {
         for effect in effects {
             match (effect, &handler) {
                 (Effect::Send(command), _) => self.send(&command),
+                // Slow motion's rest between phases, then the next phase if it still plays.
+                (Effect::SlowTick(ms), _) => {
+                    let client = self.clone();
+                    gloo_timers::callback::Timeout::new(ms.clamp(0.0, 60_000.0) as u32, move || {
+                        let next = client.0.page.update(|s| s.slow_tick());
+                        client.run(next);
+                    })
+                    .forget();
+                }
                 (other, Some(run)) => run(other),
                 (_, None) => {}
             }

@@ -187,6 +187,21 @@ fn TextField(
     }
 }
 
+/// Start a new run with the form's settings (a run that exists is reset first): running, or
+/// paused and then given `first` (a step, one phase). Nothing happens while the form is invalid.
+pub fn start_run(client: &Client, page: Page, form: RwSignal<Form>, first: Option<Command>) {
+    let train_images = page.peek(|s| s.data.as_ref().map(|d| d.train));
+    let Ok(settings) = form.with_untracked(|f| f.parse(train_images)) else { return };
+    if page.peek(|s| s.has_run()) {
+        client.send(&Command::Reset);
+    }
+    page.update(|s| s.clear_run());
+    client.send(&Command::Start { settings, paused: first.is_some() });
+    if let Some(command) = first {
+        client.send(&command);
+    }
+}
+
 #[component]
 pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
     let idle = move || page.with(|s| s.idle());
@@ -211,17 +226,7 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
     };
     let start = {
         let client = client.clone();
-        move |paused: bool| {
-            let Ok(s) = settings() else { return };
-            if page.peek(|s| s.has_run()) {
-                client.send(&Command::Reset);
-            }
-            page.update(|s| s.clear_run());
-            client.send(&Command::Start { settings: s, paused });
-            if paused {
-                client.send(&Command::Step);
-            }
-        }
+        move |paused: bool| start_run(&client, page, form, paused.then_some(Command::Step))
     };
     let (start1, start2) = (start.clone(), start);
     let cmd = move |c: Command| {
@@ -289,7 +294,13 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
             <button id="start" on:click=move |_| start1(false) disabled=move || !ready() || !errors.with(Vec::is_empty) || state() == RunState::Running || state() == RunState::Paused>
                 "Start"
             </button>
-            <button id="pause" on:click=pause disabled=move || state() != RunState::Running>"Pause"</button>
+            <button
+                id="pause"
+                on:click=move |ev| if page.peek(|s| s.slow_playing()) { page.update(|s| s.stop_slowly()) } else { pause(ev) }
+                disabled=move || state() != RunState::Running && !page.with(|s| s.slow_playing())
+            >
+                "Pause"
+            </button>
             <button id="resume" on:click=resume disabled=move || state() != RunState::Paused>"Resume"</button>
             <button
                 id="step"

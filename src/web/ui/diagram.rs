@@ -4,10 +4,14 @@
 //! losses are shown with their current values. While no run trains, three buttons choose the
 //! phase to look at. What each phase does is `Phase::flow` (shared/phase.rs).
 
+use super::client::Client;
+use super::controls::start_run;
 use super::state::Page;
 use crate::shared::phase::{Part, Phase};
+use crate::shared::protocol::Command;
 use crate::shared::protocol::RunState;
 use crate::shared::records::Losses;
+use crate::shared::settings::Form;
 use leptos::prelude::*;
 
 /// A rectangle: x, y, width, height (the SVG's units).
@@ -60,15 +64,71 @@ fn network(part: Part) -> Option<&'static str> {
     }
 }
 
+/// The rests slow motion offers between phases, in seconds.
+const SLOW_SECONDS: [f64; 5] = [0.25, 0.5, 1.0, 2.0, 4.0];
+
 #[component]
-pub fn ModelDiagram(page: Page) -> impl IntoView {
-    let chosen = RwSignal::new(Phase::Wake);
+pub fn ModelDiagram(client: Client, page: Page, form: RwSignal<Form>) -> impl IntoView {
     let running = move || page.with(|s| s.state == RunState::Running);
-    // The phase shown: the one that runs, else the one chosen.
-    let shown =
-        move || page.with(|s| if s.state == RunState::Running { s.hypnogram.current() } else { None }).unwrap_or_else(|| chosen.get());
+    // The phase shown: the one that runs, else the one chosen or just stepped.
+    let shown = move || page.with(|s| if s.state == RunState::Running { s.hypnogram.current() } else { None }.unwrap_or(s.shown_phase));
     let lit = move |part: Part| shown().flow().parts.contains(&part);
     let learns = move |part: Part| network(part).is_some_and(|n| shown().flow().learns.contains(&n));
+    // One phase at a time: only the iteration's next phase can be stepped (Wake also starts a
+    // paused run when none exists).
+    let form_ok = move || form.with(|f| f.parse(page.with(|s| s.data.as_ref().map(|d| d.train))).is_ok());
+    let can_step = move |p: Phase| {
+        page.with(|s| {
+            s.ready()
+                && !s.slow_playing()
+                && match s.state {
+                    RunState::Paused => s.next_phase == p,
+                    RunState::Idle | RunState::Finished => p == Phase::Wake,
+                    RunState::Running => false,
+                }
+        }) && form_ok()
+    };
+    let step = {
+        let client = client.clone();
+        move |p: Phase| {
+            if page.peek(|s| s.state == RunState::Paused) {
+                client.send(&Command::StepPhase(p));
+            } else {
+                start_run(&client, page, form, Some(Command::StepPhase(Phase::Wake)));
+            }
+        }
+    };
+    let step_button = move |p: Phase| {
+        let step = step.clone();
+        view! {
+            <button
+                id=format!("step-{}", p.label().to_lowercase())
+                class="phase-step"
+                on:click=move |_| step(p)
+                disabled=move || !can_step(p)
+                title=format!("run only {} of the current iteration, then pause", p.label())
+            >
+                {format!("Step {}", p.label())}
+            </button>
+        }
+    };
+    let slow_playing = move || page.with(|s| s.slow_playing());
+    let toggle_slow = move |_| {
+        if page.peek(|s| s.slow_playing()) {
+            page.update(|s| s.stop_slowly());
+        } else if page.peek(|s| s.state == RunState::Paused) {
+            let effects = page.update(|s| s.play_slowly());
+            client.run(effects);
+        } else {
+            start_run(&client, page, form, Some(Command::StepPhase(Phase::Wake)));
+            page.update(|s| s.play_slowly_once_started());
+        }
+    };
+    let slow_seconds = move |ev: leptos::ev::Event| {
+        if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+            page.update(|s| s.slow_seconds = v);
+        }
+    };
     let boxes = BOXES.map(|(part, label, (x, y, w, h))| {
         view! {
             <g class="part" class:on=move || lit(part) class:learns=move || learns(part)>
@@ -84,14 +144,14 @@ pub fn ModelDiagram(page: Page) -> impl IntoView {
         view! { <line class="flow" class:on=move || phases.contains(&shown()) x1=x1 y1=y1 x2=x2 y2=y2 marker-end="url(#arrow)"></line> }
     });
     let losses = move || {
-        let values = page.with(|s| s.progress.as_ref().map(|p| p.losses.clone()));
+        let values = page.with(|s| s.phase_losses);
         shown()
             .flow()
             .losses
             .iter()
             .map(|name| {
                 let k = Losses::<f32>::NAMES.iter().position(|n| n == name).expect("a loss of the table");
-                let value = values.clone().map(|l| format!("{:.4}", l.to_array()[k])).unwrap_or_else(|| "–".into());
+                let value = values[k].map(|v| format!("{v:.4}")).unwrap_or_else(|| "–".into());
                 format!("{name} {value}")
             })
             .collect::<Vec<_>>()
@@ -107,7 +167,7 @@ pub fn ModelDiagram(page: Page) -> impl IntoView {
     };
     let tab = move |p: Phase| {
         view! {
-            <button class="phase-tab" aria-pressed=move || (shown() == p).to_string() on:click=move |_| chosen.set(p) disabled=running>
+            <button class="phase-tab" aria-pressed=move || (shown() == p).to_string() on:click=move |_| page.update(|s| s.shown_phase = p) disabled=running>
                 {p.label()}
             </button>
         }
@@ -134,6 +194,23 @@ pub fn ModelDiagram(page: Page) -> impl IntoView {
                 <text class="reversed-label" class:on=move || shown().flow().reversed_into_generator x="392" y="165">"−∇"</text>
                 {boxes.to_vec()}
             </svg>
+            <div class="phase-steps" role="group" aria-label="One brain state at a time">
+                {Phase::ALL.map(step_button).to_vec()}
+                <button id="slow" on:click=toggle_slow aria-pressed=move || slow_playing().to_string()
+                    disabled=move || !(slow_playing() || Phase::ALL.into_iter().any(can_step))>
+                    {move || if slow_playing() { "■ Stop slow motion" } else { "▶ Slow motion" }}
+                </button>
+                <label>
+                    "rest "
+                    <select id="slow-seconds" on:change=slow_seconds prop:value=move || page.with(|s| s.slow_seconds.to_string())>
+                        {SLOW_SECONDS.map(|v| view! { <option value=v.to_string()>{format!("{v} s")}</option> }).to_vec()}
+                    </select>
+                    " between phases"
+                </label>
+                <span id="next-phase" class="hint">
+                    {move || page.with(|s| (s.state == RunState::Paused).then(|| format!("next: {}", s.next_phase.label())))}
+                </span>
+            </div>
             <p class="diagram-says">{move || shown().flow().says}</p>
             <p id="diagram-losses" class="summary">{losses}" — "{learning}</p>
         </figure>

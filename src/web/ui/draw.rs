@@ -13,6 +13,7 @@ use crate::shared::records::EpochRecord;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordusize;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
@@ -106,7 +107,8 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory, changes: &[Knob
     let root = b.into_drawing_area();
     root.fill(&WHITE)?;
     let points = history.points();
-    let last = points.last().map_or(1, |p| p.0).max(2);
+    // The plot spans the iterations recorded and the first iteration of every knob change.
+    let last = points.last().map_or(1, |p| p.0).max(changes.last().map_or(0, |c| c.iteration + 1)).max(2);
     let values = points.iter().flat_map(|p| p.1).filter(|v| v.is_finite() && *v > 0.0);
     let (lo, hi) = values.fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = if lo > hi { (1e-3, 10.0) } else { (lo * 0.8, hi * 1.25) };
@@ -124,14 +126,17 @@ pub fn losses(canvas: &HtmlCanvasElement, history: &LossHistory, changes: &[Knob
             Some((size, gap)) => chart.draw_series(DashedLineSeries::new(series, size, gap, colour.stroke_width(2)))?,
         };
     }
-    for (n, change) in changes.iter().enumerate().filter(|(_, c)| c.iteration < last) {
-        let x = change.iteration.max(1);
+    for (n, change) in changes.iter().enumerate() {
+        // The mark stands on the first iteration with the new knobs.
+        let x = change.iteration + 1;
         let mark = [(x, lo * 1.0001), (x, hi * 0.9999)];
         chart.draw_series(DashedLineSeries::new(mark, 4, 3, BLACK.mix(0.6).stroke_width(1)))?;
-        // Labels go down the plot one line per change, so that close marks stay readable.
-        let y = hi / 1.15_f32.powi(1 + (n % 6) as i32);
-        let label = change.after.changes_from(&change.before);
-        chart.draw_series(std::iter::once(Text::new(label, (x, y), ("sans-serif", 11).into_font().color(&BLACK))))?;
+        // Labels go down the plot one line per change, so that close marks stay readable; on the
+        // right half they end at the mark, so that they stay inside the plot.
+        let y = hi / 1.3_f32.powi(1 + (n % 6) as i32);
+        let side = if 2 * x > last { HPos::Right } else { HPos::Left };
+        let style = ("sans-serif", 11).into_font().color(&BLACK).pos(Pos::new(side, VPos::Top));
+        chart.draw_series(std::iter::once(Text::new(format!(" {} ", change.after.changes_from(&change.before)), (x, y), style)))?;
     }
     let drawn = frame(chart.plotting_area(), (1, last), (lo as f64, hi as f64), true);
     root.present()?;
