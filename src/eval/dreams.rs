@@ -65,3 +65,26 @@ pub fn explore(encoder: &Encoder, generator: &Generator, a: Tensor<4>, b: Tensor
     let seen = generator.forward(encoder.latent(occluded.clone()));
     Explored { dream, occluded, seen }
 }
+
+/// What the model makes of one image of your own (the drawing pad).
+pub struct Seen {
+    /// Its latent E_z(x), and the reconstruction G(E_z(x)).
+    pub z: Tensor<2>,
+    pub reconstruction: Tensor<4>,
+    /// A fixed 30 % of its 4×4 tiles occluded (the level of the latent map's open markers), and
+    /// G(E_z(occluded)): what E still sees through the occlusion.
+    pub occluded: Tensor<4>,
+    pub seen: Tensor<4>,
+}
+
+/// The drawing pad's pictures of `x` (1×C×32×32).
+pub fn seen(encoder: &Encoder, generator: &Generator, x: Tensor<4>) -> Seen {
+    let device = x.device();
+    let mut rng = stream(SEED, Stream::Eval, 3);
+    let side = ModelShape::SIDE;
+    let mask = Occlusion { p: crate::eval::evaluation::PCA_OCCLUSION, tile: 4 }.mask(side, &mut rng);
+    let occluded = x.clone() * Tensor::<4>::from_data(TensorData::new(mask, [1, 1, side, side]), &device);
+    let z = encoder.latent(Tensor::cat(vec![x, occluded.clone()], 0));
+    let pictures = generator.forward(z.clone());
+    Seen { z: z.slice(0..1), reconstruction: pictures.clone().slice(0..1), occluded, seen: pictures.slice(1..2) }
+}

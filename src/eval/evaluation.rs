@@ -5,6 +5,7 @@
 use super::latent::{self, LatentMetrics};
 use super::occlusion_curve::{self, OcclusionPoint};
 use super::pca::{self, Projection};
+use super::probe::Probe;
 use super::{ProbeReport, encode, probe_report};
 use crate::Error;
 use crate::data::Dataset;
@@ -26,6 +27,8 @@ pub struct Evaluation {
     /// The PCA: first the clean latents of `chosen` (test indices), then their occluded versions.
     pub pca: Projection,
     pub chosen: Vec<usize>,
+    /// The stable probe as trained here (it reads new latents, e.g. a drawing's).
+    pub stable: Probe,
 }
 
 /// Evaluate `encoder` on `data` (which needs a test split); `samples` pairs per class for the
@@ -46,5 +49,5 @@ pub async fn evaluate(encoder: &Encoder, data: &Dataset, seed: u64, samples: usi
     let mut values = read_f32(clean).await?;
     values.extend(read_f32(occluded).await?);
     let pca = pca::pca2(&values, 2 * chosen.len(), latent_size);
-    Ok(Evaluation { probes, curve, latent, pca, chosen })
+    Ok(Evaluation { probes, curve, latent, pca, chosen, stable })
 }

@@ -9,6 +9,25 @@ pub struct Projection {
     pub points: Vec<[f32; 2]>,
     /// Fraction of the total variance along each component.
     pub explained: [f32; 2],
+    /// What projects a latent: the mean and the two components (kept to place new latents on the
+    /// same map, e.g. a drawing).
+    #[serde(skip)]
+    pub basis: Basis,
+}
+
+/// The mean and the first two principal components of a PCA.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Basis {
+    pub mean: Vec<f64>,
+    pub components: [Vec<f64>; 2],
+}
+
+impl Basis {
+    /// (pc1, pc2) of one latent.
+    pub fn project(&self, row: &[f32]) -> [f32; 2] {
+        let p = |k: usize| row.iter().zip(&self.mean).zip(&self.components[k]).map(|((&v, m), c)| (v as f64 - m) * c).sum::<f64>() as f32;
+        [p(0), p(1)]
+    }
 }
 
 /// Project `n` rows of `dim` values onto their first two principal components (covariance +
@@ -56,13 +75,8 @@ pub fn pca2(values: &[f32], n: usize, dim: usize) -> Projection {
         }
         comps.push(v);
     }
-    let points = values
-        .chunks_exact(dim)
-        .map(|row| {
-            let c: Vec<f64> = row.iter().zip(&mean).map(|(&v, m)| v as f64 - m).collect();
-            let p = |k: usize| c.iter().zip(&comps[k]).map(|(a, b)| a * b).sum::<f64>() as f32;
-            [p(0), p(1)]
-        })
-        .collect();
-    Projection { points, explained: [(eig[0] / total) as f32, (eig[1] / total) as f32] }
+    let [c0, c1]: [Vec<f64>; 2] = comps.try_into().expect("two components");
+    let basis = Basis { mean, components: [c0, c1] };
+    let points = values.chunks_exact(dim).map(|row| basis.project(row)).collect();
+    Projection { points, explained: [(eig[0] / total) as f32, (eig[1] / total) as f32], basis }
 }

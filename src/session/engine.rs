@@ -1,13 +1,17 @@
 //! The session's engine: the trainer side of the page, behind the Web Worker's message loop.
 
 use super::protocol::{
-    Command, DataSummary, DeviceChoice, DeviceInfo, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic,
+    Command, DataSummary, DeviceChoice, DeviceInfo, DrawnView, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState,
+    Snapshot, Topic,
 };
 use super::settings::Settings;
 use crate::Error;
 use crate::data::Dataset;
 use crate::data::upload::{NamedFile, dataset_from_files};
 use crate::eval::dreams;
+use crate::eval::pca::Basis;
+use crate::eval::probe::Probe;
+use crate::readback::read_f32;
 use crate::readback::read_images;
 use crate::shared::phase::Phase;
 use crate::train::{EpochRecord, PhaseImages, Run, Step, Trainer, checkpoint};
@@ -27,6 +31,8 @@ pub const LATENT_PAIRS: usize = 200;
 struct Active {
     run: Run,
     settings: Settings,
+    /// The latest evaluation's findings about this model.
+    insight: Insight,
     state: RunState,
     /// Running time before the current stretch, and when the current stretch began.
     elapsed: f64,
@@ -50,6 +56,7 @@ impl Active {
         Ok(Self {
             run,
             settings,
+            insight: Insight::default(),
             state: RunState::Paused,
             elapsed: 0.0,
             since: None,
@@ -89,6 +96,15 @@ fn ema(old: Option<f64>, new: f64) -> f64 {
 struct Pretrained {
     trainer: Trainer,
     data: Dataset,
+    insight: Insight,
+}
+
+/// What an evaluation of a model learnt, kept to read new latents with (a drawing's place on the
+/// latent map, its class probabilities); it goes with the model.
+#[derive(Default)]
+struct Insight {
+    pca: Option<Basis>,
+    probe: Option<(usize, Probe)>,
 }
 
 pub struct Session {
@@ -141,6 +157,7 @@ impl Session {
             Command::Pretrained { file } => (Topic::Model, self.show_pretrained(&file, out).await),
             Command::Dream(request) => (Topic::Model, self.dream(request, out).await),
             Command::Evaluate => (Topic::Model, self.evaluate(out).await),
+            Command::Drawn { pixels } => (Topic::Model, self.drawn(pixels, out).await),
         };
         if let Err(e) = result {
             out(Event::Error { topic, message: e.to_string() });
@@ -251,7 +268,7 @@ impl Session {
         let pictures = model_pictures(&trainer, &data).await?;
         out(Event::Pretrained { variant: header.config.variant, epoch: header.epoch, dataset: header.dataset });
         out(Event::Images(pictures));
-        self.pretrained = Some(Pretrained { trainer, data });
+        self.pretrained = Some(Pretrained { trainer, data, insight: Insight::default() });
         Ok(())
     }
 
@@ -292,6 +309,59 @@ impl Session {
         }
     }
 
+    /// The model's insight (the run's, or else the pretrained snapshot's), as [`Self::model`].
+    fn insight(&mut self) -> Option<&mut Insight> {
+        match (&mut self.active, &mut self.pretrained) {
+            (Some(a), _) => Some(&mut a.insight),
+            (None, Some(p)) => Some(&mut p.insight),
+            (None, None) => None,
+        }
+    }
+
+    /// What the model makes of a drawing: its pictures, its place on the latest evaluation's
+    /// latent map, the latest probe's class probabilities.
+    async fn drawn(&mut self, pixels: Vec<u8>, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let side = crate::shared::drawing::SIDE;
+        if pixels.len() != side * side {
+            return Err(Error::Data(format!("a drawing is {side}×{side} bytes, got {}", pixels.len())));
+        }
+        let epoch_probe = self.active.as_ref().and_then(|a| a.run.latest_probe().cloned());
+        let (pca, probe) = match self.insight() {
+            Some(i) => (i.pca.clone(), [i.probe.clone(), epoch_probe].into_iter().flatten().max_by_key(|p| p.0)),
+            None => (None, None),
+        };
+        let (trainer, _) = self.model("drawing")?;
+        if trainer.shape().channels != 1 {
+            return Err(Error::Config(format!(
+                "drawing needs a model of 1-channel images (MNIST, Fashion-MNIST); this one sees {} channels",
+                trainer.shape().channels
+            )));
+        }
+        let x = crate::data::ImageSet::from_raw(1, side, side, pixels, vec![0])?.batch(&[0], trainer.device());
+        let seen = dreams::seen(&trainer.encoder(), &trainer.generator(), x.clone());
+        let place = match &pca {
+            Some(basis) => {
+                let p = basis.project(&read_f32(seen.z.clone()).await?);
+                Some((p[0], p[1]))
+            }
+            None => None,
+        };
+        let probabilities = match &probe {
+            Some((_, p)) => Some(read_f32(burn::tensor::activation::softmax(p.logits(seen.z.clone()), 1)).await?),
+            None => None,
+        };
+        out(Event::Drawn(DrawnView {
+            input: read_images(x, 1).await?,
+            reconstruction: read_images(seen.reconstruction, 1).await?,
+            occluded: read_images(seen.occluded, 1).await?,
+            seen: read_images(seen.seen, 1).await?,
+            place,
+            probabilities,
+            probe_epoch: probe.map(|p| p.0),
+        }));
+        Ok(())
+    }
+
     /// The dream explorer's pictures.
     async fn dream(&mut self, r: DreamRequest, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
         let (trainer, data) = self.model("the dream explorer")?;
@@ -329,15 +399,21 @@ impl Session {
         out(Event::Evaluating);
         let ev = crate::eval::evaluation::evaluate(&trainer.encoder(), data, trainer.config().seed, LATENT_PAIRS, trainer.device()).await?;
         let n = ev.chosen.len();
-        out(Event::Evaluated(EvaluationView {
+        let epoch = trainer.epochs_done();
+        let view = EvaluationView {
             variant: trainer.config().variant,
-            epoch: trainer.epochs_done(),
+            epoch,
             occlusion: ev.curve.iter().map(|p| (p.level, p.official, p.stable)).collect(),
             intra_inter: ev.latent.intra_inter_ratio,
             occluded_inter: ev.latent.occluded_inter_ratio,
             pca: ev.pca.points.iter().enumerate().map(|(j, p)| (p[0], p[1], data.test.labels[ev.chosen[j % n]], j >= n)).collect(),
             explained: ev.pca.explained,
-        }));
+        };
+        if let Some(i) = self.insight() {
+            i.pca = Some(ev.pca.basis);
+            i.probe = Some((epoch, ev.stable));
+        }
+        out(Event::Evaluated(view));
         Ok(())
     }
 

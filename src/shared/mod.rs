@@ -12,6 +12,7 @@
 
 pub mod bundled;
 pub mod config;
+pub mod drawing;
 pub mod files;
 pub mod history;
 pub mod images;

@@ -7,7 +7,7 @@ use super::history::{Hypnogram, LossHistory};
 use super::knobs::KnobChange;
 use super::phase::Phase;
 use super::protocol::{
-    Command, DataSummary, DeviceInfo, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic,
+    Command, DataSummary, DeviceInfo, DrawnView, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic,
 };
 use super::records::EpochRecord;
 use super::settings::Settings;
@@ -109,12 +109,11 @@ pub struct PageState {
     /// The pretrained snapshot the trainer shows while no run exists (what it is); see
     /// [`PageState::ends_pretrained`].
     pretrained: Option<String>,
-    /// The dream explorer: what it shows (sent again whenever the model changes), whether a
-    /// request is with the trainer, and the latest one waiting behind it (one in flight at a time,
-    /// so a dragged slider never queues up work).
-    dream_asked: Option<DreamRequest>,
-    dreaming: bool,
-    dream_waiting: Option<DreamRequest>,
+    /// What the model made of the latest drawing (the drawing pad).
+    pub drawn: Option<Arc<DrawnView>>,
+    /// The dream explorer's and the drawing pad's requests.
+    dream_asked: OneInFlight<DreamRequest>,
+    drawing: OneInFlight<Vec<u8>>,
     /// The page is in sight: its tab visible and (embedded) its frame in the viewport.
     seen: bool,
     /// Training was paused because the page went out of sight: it resumes when it is back.
@@ -150,9 +149,9 @@ impl Default for PageState {
             first_pictures_ms: None,
             pretrained_ms: None,
             pretrained: None,
-            dream_asked: None,
-            dreaming: false,
-            dream_waiting: None,
+            drawn: None,
+            dream_asked: OneInFlight::default(),
+            drawing: OneInFlight::default(),
             seen: true,
             auto_paused: false,
         }
@@ -209,6 +208,7 @@ impl PageState {
         self.errors.model = None;
         self.notice = None;
         self.dream = None;
+        self.drawn = None;
         self.pretrained = None;
     }
 
@@ -232,7 +232,9 @@ impl PageState {
         let mut effects = Vec::new();
         // After these the trainer's model is another one, or in another state: the explorer's
         // pictures are asked for again.
-        let model_changes = matches!(event, Event::State(_) | Event::ModelLoaded { .. } | Event::Pretrained { .. });
+        // (After an epoch or an evaluation, the drawing pad's probe and latent map are new.)
+        let model_changes =
+            matches!(event, Event::State(_) | Event::ModelLoaded { .. } | Event::Pretrained { .. } | Event::Epoch(_) | Event::Evaluated(_));
         if Self::ends_pretrained(&event) {
             self.pretrained = None;
         }
@@ -333,7 +335,11 @@ impl PageState {
             }
             Event::Dream(view) => {
                 self.dream = Some(Arc::new(view));
-                effects.extend(self.dream_answered());
+                effects.extend(self.dream_asked.answered().map(|r| Effect::Send(Command::Dream(r))));
+            }
+            Event::Drawn(view) => {
+                self.drawn = Some(Arc::new(view));
+                effects.extend(self.drawing.answered().map(|pixels| Effect::Send(Command::Drawn { pixels })));
             }
             Event::Evaluating => self.busy = Some("evaluating the model (probes, occlusion, latents)…".into()),
             Event::Evaluated(e) => {
@@ -348,13 +354,15 @@ impl PageState {
                 }
                 *self.errors.slot(topic) = Some(message);
                 if topic == Topic::Model {
-                    effects.extend(self.dream_answered());
+                    // The failed request was the explorer's or the drawing pad's (or neither).
+                    effects.extend(self.dream_asked.answered().map(|r| Effect::Send(Command::Dream(r))));
+                    effects.extend(self.drawing.answered().map(|pixels| Effect::Send(Command::Drawn { pixels })));
                 }
             }
             Event::Fatal(message) => self.crashed(&message),
         }
         if model_changes {
-            effects.extend(self.dream_again());
+            effects.extend(self.ask_again());
         }
         effects
     }
@@ -363,9 +371,9 @@ impl PageState {
     pub fn crashed(&mut self, message: &str) {
         self.state = RunState::Idle;
         self.pretrained = None; // the snapshot was in the dead worker
-        self.dreaming = false; // and so was the explorer's request
+        self.dream_asked.lost(); // and so were the explorer's and the drawing pad's requests
+        self.drawing.lost();
         self.stop_slowly();
-        self.dream_waiting = None;
         self.busy = Some("restarting the trainer…".into());
         let resume = match &self.autosave {
             Some(s) => format!(" The last autosave (epoch {}) can be resumed: Model → Resume autosave.", s.epoch),
@@ -378,8 +386,8 @@ impl PageState {
     pub fn switch_device(&mut self) {
         self.device = None;
         self.state = RunState::Idle;
-        self.dreaming = false;
-        self.dream_waiting = None;
+        self.dream_asked.lost();
+        self.drawing.lost();
         self.clear_run();
     }
 
@@ -387,27 +395,30 @@ impl PageState {
     /// the request with the trainer is answered; while there is no model, only remembered (it is
     /// sent once there is one).
     pub fn dream(&mut self, request: DreamRequest) -> Vec<Effect> {
-        self.dream_asked = Some(request);
-        if !self.has_model() {
+        let has_model = self.has_model();
+        self.dream_asked.ask(request, has_model).map(Command::Dream).map(Effect::Send).into_iter().collect()
+    }
+
+    /// The drawing pad has a new drawing (28×28, [`super::drawing::preprocess`]), or was cleared
+    /// (`None`); sent as the explorer's requests are.
+    pub fn draw(&mut self, pixels: Option<Vec<u8>>) -> Vec<Effect> {
+        let Some(pixels) = pixels else {
+            self.drawing = OneInFlight::default();
+            self.drawn = None;
             return Vec::new();
-        }
-        if self.dreaming {
-            self.dream_waiting = Some(request);
-            return Vec::new();
-        }
-        self.dreaming = true;
-        vec![Effect::Send(Command::Dream(request))]
+        };
+        let has_model = self.has_model();
+        self.drawing.ask(pixels, has_model).map(|pixels| Effect::Send(Command::Drawn { pixels })).into_iter().collect()
     }
 
     /// The model changed (a run started, paused, finished or was reset, a model was loaded, the
-    /// pretrained snapshot arrived): the explorer's pictures are redrawn from it.
-    fn dream_again(&mut self) -> Vec<Effect> {
-        self.dream_asked.filter(|_| self.has_model()).map(|r| self.dream(r)).unwrap_or_default()
-    }
-
-    fn dream_answered(&mut self) -> Vec<Effect> {
-        self.dreaming = false;
-        self.dream_waiting.take().map(|r| self.dream(r)).unwrap_or_default()
+    /// pretrained snapshot arrived): the explorer's and the drawing pad's pictures are redrawn
+    /// from it.
+    fn ask_again(&mut self) -> Vec<Effect> {
+        let has_model = self.has_model();
+        let dream = self.dream_asked.again(has_model).map(Command::Dream);
+        let drawing = self.drawing.again(has_model).map(|pixels| Command::Drawn { pixels });
+        dream.into_iter().chain(drawing).map(Effect::Send).collect()
     }
 
     /// Slow motion is playing.
@@ -493,5 +504,56 @@ impl PageState {
             ));
             self.autosave = Some(saved);
         }
+    }
+}
+
+/// A request to the trainer answered by a picture (the dream explorer's, the drawing pad's): one
+/// with the trainer at a time, and the latest waiting behind it, so that a dragged slider or a
+/// busy pen never queues up work. The last one asked is kept, to ask again when the model changes.
+#[derive(Clone, Debug, PartialEq)]
+struct OneInFlight<T> {
+    asked: Option<T>,
+    busy: bool,
+    waiting: Option<T>,
+}
+
+impl<T> Default for OneInFlight<T> {
+    fn default() -> Self {
+        Self { asked: None, busy: false, waiting: None }
+    }
+}
+
+impl<T: Clone> OneInFlight<T> {
+    /// Ask for `request`: what to send now, if anything (nothing while there is no model, or
+    /// while another request is with the trainer).
+    fn ask(&mut self, request: T, has_model: bool) -> Option<T> {
+        self.asked = Some(request.clone());
+        if !has_model {
+            return None;
+        }
+        if self.busy {
+            self.waiting = Some(request);
+            return None;
+        }
+        self.busy = true;
+        Some(request)
+    }
+
+    /// The request with the trainer was answered (or failed): the one waiting, to send.
+    fn answered(&mut self) -> Option<T> {
+        let next = self.waiting.take();
+        self.busy = next.is_some();
+        next
+    }
+
+    /// The model changed: the last request, to send again.
+    fn again(&mut self, has_model: bool) -> Option<T> {
+        self.asked.clone().and_then(|r| self.ask(r, has_model))
+    }
+
+    /// The trainer is gone, and the request with it.
+    fn lost(&mut self) {
+        self.busy = false;
+        self.waiting = None;
     }
 }

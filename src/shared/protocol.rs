@@ -134,6 +134,11 @@ pub enum Command {
     /// The dream explorer: two training images (indices into the loaded training split), the
     /// memory mix and the noise share, both in [0, 1]. Answered by [`Event::Dream`].
     Dream(DreamRequest),
+    /// Your own input (the drawing pad): a 28×28 image, bytes with 255 for ink, as
+    /// `drawing::preprocess` makes it. Answered by [`Event::Drawn`].
+    Drawn {
+        pixels: Vec<u8>,
+    },
     /// Evaluate the current model (probes, occlusion robustness, latent organisation, PCA):
     /// answered by [`Event::Evaluated`].
     Evaluate,
@@ -175,6 +180,23 @@ pub struct DreamView {
     /// NREM's occluded dream of the first memory, and G(E_z(·)) of it.
     pub occluded: HostImages,
     pub seen: HostImages,
+}
+
+/// What the model makes of a drawing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DrawnView {
+    /// The drawing as the model sees it (32×32), its reconstruction G(E_z(x)), a 30 %-occluded
+    /// version and G(E_z(occluded)).
+    pub input: HostImages,
+    pub reconstruction: HostImages,
+    pub occluded: HostImages,
+    pub seen: HostImages,
+    /// Its place on the latent map (pc1, pc2 of the latest evaluation's PCA), when there is one.
+    pub place: Option<(f32, f32)>,
+    /// The linear probe's class probabilities, and the epoch whose probe it is (the latest:
+    /// after an epoch, or an evaluation's), when there is one.
+    pub probabilities: Option<Vec<f32>>,
+    pub probe_epoch: Option<usize>,
 }
 
 /// Where the run stands.
@@ -288,6 +310,7 @@ pub enum Event {
         dataset: String,
     },
     Dream(DreamView),
+    Drawn(DrawnView),
     /// The evaluation is running (it takes a while).
     Evaluating,
     Evaluated(EvaluationView),

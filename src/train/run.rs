@@ -7,6 +7,7 @@ use super::trainer::{AfterNrem, AfterWake};
 use super::{PhaseImages, Trainer, checkpoint};
 use crate::Error;
 use crate::data::Dataset;
+use crate::eval::probe::Probe;
 use crate::model::Encoder;
 use crate::readback::read_f32;
 use crate::shared::knobs::{KnobChange, Knobs};
@@ -28,6 +29,7 @@ pub struct Run {
     untrained: Option<Encoder>,
     /// The iteration under way when it is stepped one phase at a time.
     pending: Pending,
+    latest_probe: Option<(usize, Probe)>,
 }
 
 /// How far the current iteration has got (its phases run in order: Wake → NREM → REM).
@@ -85,6 +87,7 @@ impl Run {
             started: None,
             untrained,
             pending: Pending::None,
+            latest_probe: None,
         })
     }
 
@@ -203,9 +206,16 @@ impl Run {
         }
     }
 
-    async fn probe(&self, encoder: &Encoder, record: &mut EpochRecord) -> Result<(), Error> {
+    /// The stable probe of the latest epoch's probes, with that epoch (it reads new latents, e.g.
+    /// a drawing's).
+    pub fn latest_probe(&self) -> Option<&(usize, Probe)> {
+        self.latest_probe.as_ref()
+    }
+
+    async fn probe(&mut self, encoder: &Encoder, record: &mut EpochRecord) -> Result<(), Error> {
         let t = &self.trainer;
-        let (report, _, _) = crate::eval::probe_report(encoder, &self.data, t.config().seed, t.device()).await?;
+        let (report, _, stable) = crate::eval::probe_report(encoder, &self.data, t.config().seed, t.device()).await?;
+        self.latest_probe = Some((record.epoch, stable));
         record.probe_official = report.official.per_batch;
         record.probe_official_all = Some(report.official.all);
         record.probe_stable = Some(report.stable.all);
@@ -232,7 +242,8 @@ impl Run {
         let mut record = EpochRecord::new(self.trainer.epochs_done(), iterations, Some(self.mean.mean()), seconds);
         if probe && !self.data.test.is_empty() {
             self.baseline().await?;
-            self.probe(&self.trainer.encoder(), &mut record).await?;
+            let encoder = self.trainer.encoder();
+            self.probe(&encoder, &mut record).await?;
         }
         self.history.push(record);
         Ok(self.history.last().expect("just pushed"))
