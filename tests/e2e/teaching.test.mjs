@@ -110,3 +110,48 @@ test('one brain state at a time: each step runs only its phase and lights its pa
   await waitState(page, ['paused']);
   noErrors(log);
 });
+
+/** A canvas's pixels, to compare pictures exactly. */
+const pixels = (page, id) => page.evaluate((id) => {
+  const c = document.getElementById(id);
+  return c.width && c.height ? Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).join(',') : '';
+}, id);
+
+/** Draw a polyline on the pad with the mouse (points in the unit square). */
+async function stroke(page, points) {
+  const box = await page.locator('#drawpad').boundingBox();
+  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+  await page.mouse.up();
+}
+
+test('draw your own input: the model reconstructs it, and reads it once a probe exists', { timeout: 1_200_000 }, async () => {
+  const { page, log } = await open(env.chrome, `${env.server.url}?device=cpu`);
+  await ready(page);
+  await until(page, () => document.getElementById('app').dataset.pretrainedMs, null, { what: 'the pretrained snapshot' });
+  await page.locator('#drawpad').scrollIntoViewIfNeeded();
+  // A "1" drawn with the mouse: the pretrained snapshot answers at once.
+  await stroke(page, [[0.45, 0.2], [0.55, 0.1], [0.55, 0.9]]);
+  await until(page, () => document.getElementById('drawn-reconstruction').width === 32, null, { what: 'the drawing reconstructed' });
+  const one = await pixels(page, 'drawn-reconstruction');
+  assert.match(await text(page, '#drawing-note'), /No linear probe yet/);
+  // Cleared and drawn again (a horizontal bar): another reconstruction.
+  await page.click('#drawing-clear');
+  await stroke(page, [[0.15, 0.5], [0.85, 0.5]]);
+  await until(page, (one) => {
+    const c = document.getElementById('drawn-reconstruction');
+    return c.width === 32 && Array.from(c.getContext('2d').getImageData(0, 0, 32, 32).data).join(',') !== one;
+  }, one, { what: 'a new reconstruction' });
+  // An example, then an evaluation: the probe's probabilities and the place on the latent map.
+  await page.click('.drawing-example[data-example="7"]');
+  await page.click('#evaluate');
+  await until(page, () => document.querySelectorAll('#drawing-probabilities li').length === 10, null, { what: 'the probe reading the drawing' });
+  assert.match(await text(page, '#drawing-note'), /linear probe of epoch 10 reads its latent as:.*lands at \(/s);
+  const shares = await page.evaluate(() => [...document.querySelectorAll('#drawing-probabilities .value')].map((v) => parseFloat(v.textContent)));
+  assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 100) <= 6, `probabilities add up to 100 %: ${shares}`);
+  await page.locator('#drawing').screenshot({ path: join(OUT, 'drawing.png') });
+  await page.locator('#evaluation').screenshot({ path: join(OUT, 'drawing-map.png') });
+  noErrors(log);
+});

@@ -371,6 +371,7 @@ pub fn App() -> impl IntoView {
                         explain="REM, adversarial dreaming: two memories are mixed with noise, z = 0.25 z + 0.25 z_old + 0.5 ε, and G dreams G(z). E_d learns to call the dream fake, L_fake = −log(1 − E_d(G(z))); G learns the opposite through a reversed gradient, as in a GAN — so dreams become realistic and creative, and E learns semantic features." />
                 </section>
                 {(!embed).then(|| view! { <DreamExplorer client=client.clone() page /> })}
+                {(!embed).then(|| view! { <super::drawpad::DrawingPad client=client.clone() page /> })}
                 {(!embed && shows(View::Plots)).then(|| view! { <EvaluationPanel client=client.clone() page /> })}
                 {shows(View::Plots).then(|| view! { <Plots page /> })}
             </div>

@@ -277,12 +277,16 @@ pub fn occlusion(canvas: &HtmlCanvasElement, latest: &EvaluationView, before: Op
 
 /// Test latents in their first two principal components, coloured by class; open circles are the
 /// 30 %-occluded versions of the same images.
-pub fn latent_map(canvas: &HtmlCanvasElement, e: &EvaluationView) -> Result {
+/// The evaluation's PCA of test latents (rings: their occluded versions), with a star where a
+/// drawing lands (`marker`).
+pub fn latent_map(canvas: &HtmlCanvasElement, e: &EvaluationView, marker: Option<(f32, f32)>) -> Result {
     let Some(b) = backend(canvas) else { return Ok(()) };
     let root = b.into_drawing_area();
     root.fill(&WHITE)?;
     let range = |k: usize| {
-        let (lo, hi) = e.pca.iter().map(|p| if k == 0 { p.0 } else { p.1 }).fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let along = |p: (f32, f32)| if k == 0 { p.0 } else { p.1 };
+        let points = e.pca.iter().map(|p| along((p.0, p.1))).chain(marker.map(along));
+        let (lo, hi) = points.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
         if lo < hi { lo..hi } else { -1.0..1.0 }
     };
     let mut chart = ChartBuilder::on(&root)
@@ -302,6 +306,10 @@ pub fn latent_map(canvas: &HtmlCanvasElement, e: &EvaluationView) -> Result {
     let colour = |class: u8| Palette99::pick(class as usize).to_rgba();
     chart.draw_series(e.pca.iter().filter(|p| !p.3).map(|p| Circle::new((p.0, p.1), 2, colour(p.2).filled())))?;
     chart.draw_series(e.pca.iter().filter(|p| p.3).map(|p| Circle::new((p.0, p.1), 3, colour(p.2).stroke_width(1))))?;
+    if let Some(m) = marker {
+        chart.draw_series(std::iter::once(TriangleMarker::new(m, 9, BLACK.filled())))?;
+        chart.draw_series(std::iter::once(Text::new(" your drawing", m, ("sans-serif", 12).into_font().color(&BLACK))))?;
+    }
     root.present()?;
     Ok(())
 }

@@ -14,13 +14,15 @@ pub fn EvaluationPanel(client: Client, page: Page) -> impl IntoView {
     let curve = NodeRef::<Canvas>::new();
     let map = NodeRef::<Canvas>::new();
     let evaluations = page.select_shared(|s| Some(s.evaluations.clone()));
+    // Where the drawing pad's latest drawing lands on the map.
+    let place = page.select(|s| s.drawn.as_ref().and_then(|d| d.place));
     Effect::new(move |_| {
         let evals = evaluations.get().unwrap_or_default();
         if let (Some(c), Some(latest)) = (curve.get(), evals.last()) {
             let _ = draw::occlusion(&c, latest, evals.len().checked_sub(2).map(|i| &evals[i]));
         }
         if let (Some(c), Some(latest)) = (map.get(), evals.last()) {
-            let _ = draw::latent_map(&c, latest);
+            let _ = draw::latent_map(&c, latest, place.get());
         }
     });
     let can = move || page.with(|s| s.has_model() && s.state != RunState::Running && s.busy.is_none());

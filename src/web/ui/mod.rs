@@ -7,6 +7,7 @@ mod client;
 mod controls;
 mod diagram;
 pub mod draw;
+mod drawpad;
 mod evaluation;
 mod explorer;
 mod files;
