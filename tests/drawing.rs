@@ -97,7 +97,7 @@ fn the_model_shows_what_it_makes_of_a_drawing() {
     say(&mut s, Command::LoadData { files: vec![mnist()] });
     let events = say(&mut s, Command::Drawn { pixels: example(0) });
     assert!(
-        matches!(&events[..], [Event::Error { topic: Topic::Model, message }] if message.contains("drawing needs a model")),
+        matches!(&events[..], [Event::Error { topic: Topic::Drawing, message }] if message.contains("drawing needs a model")),
         "{events:?}"
     );
     // The pretrained snapshot answers at once: pictures, no map or probe yet.
@@ -162,10 +162,16 @@ fn the_page_sends_one_drawing_at_a_time_and_again_for_a_new_model() {
     assert_eq!(effects, vec![Effect::Send(Command::Drawn { pixels: vec![3; 784] })]);
     assert!(page.drawn.is_some());
     // An evaluation brings a map and a probe: asked again.
-    page.apply(Event::Drawn(view), None);
+    page.apply(Event::Drawn(view.clone()), None);
     assert_eq!(sent(page.apply(Event::Evaluating, None)), 0);
-    // Cleared: nothing shown, nothing asked again.
+    // Cleared while a drawing is with the trainer: its answer is not shown, and the next drawing
+    // waits for it (one in flight).
+    assert_eq!(sent(page.draw(Some(vec![4; 784]))), 1);
     page.draw(None);
+    assert!(page.draw(Some(vec![5; 784])).is_empty());
+    page.draw(None);
+    assert!(page.apply(Event::Drawn(view.clone()), None).is_empty());
     assert!(page.drawn.is_none());
+    // Cleared: nothing shown, nothing asked again.
     assert_eq!(sent(page.apply(Event::State(pad::session::protocol::RunState::Running), None)), 0);
 }

@@ -87,14 +87,26 @@ fn a_knob_turned_mid_run_acts_at_the_next_iteration_and_is_kept_in_the_checkpoin
     let mut loaded = Session::new(common::cpu());
     say(&mut loaded, Command::LoadData { files: vec![mnist()] });
     let events = say(&mut loaded, Command::LoadModel { file: NamedFile::new("run.padckpt", bytes), settings: settings() });
-    let Some(Event::ModelLoaded { settings: s, .. }) = events.iter().find(|e| matches!(e, Event::ModelLoaded { .. })) else {
+    let Some(Event::ModelLoaded { settings: s, changes, .. }) = events.iter().find(|e| matches!(e, Event::ModelLoaded { .. })) else {
         panic!("{events:?}")
     };
     assert_eq!(s.knobs(), faster);
-    assert_eq!(events.iter().filter(|e| matches!(e, Event::Tuned(_))).count(), 2);
+    assert_eq!(changes, &header.changes, "the loaded run's marks, not new changes");
+    assert!(!events.iter().any(|e| matches!(e, Event::Tuned(_))));
     // Without a run, there is nothing to tune (the next Start brings its settings).
     let mut idle = Session::new(common::cpu());
     assert!(say(&mut idle, Command::Tune(after)).is_empty());
+}
+
+#[test]
+fn a_knob_turned_between_epochs_is_marked_where_the_next_epoch_starts() {
+    let mut s = paused_run();
+    for _ in 0..8 {
+        step(&mut s); // 64 images in batches of 8: one epoch
+    }
+    let knobs = Knobs { learning_rate: 1e-3, ..settings().knobs() };
+    let events = say(&mut s, Command::Tune(knobs));
+    assert!(matches!(&events[..], [Event::Tuned(c)] if (c.iteration, c.epoch) == (8, 2)), "{events:?}");
 }
 
 #[test]

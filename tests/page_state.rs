@@ -46,7 +46,7 @@ fn the_pretrained_snapshot_shows_only_while_no_run_exists() {
     let ends = [
         Event::State(RunState::Running),
         Event::State(RunState::Paused),
-        Event::ModelLoaded { settings: Settings::default(), epoch: 2, dataset: "MNIST".into() },
+        Event::ModelLoaded { settings: Settings::default(), epoch: 2, dataset: "MNIST".into(), changes: vec![] },
         Event::DataLoaded(data()),
         Event::Fatal("lost".into()),
     ];
@@ -89,8 +89,8 @@ fn checkpoints_and_loaded_models_become_effects_not_mailboxes() {
     assert_eq!(p.autosave.as_ref().map(|s| s.epoch), Some(3));
     // A loaded model: the form takes its settings, the run's views start over, the preview shows.
     p.apply(Event::Progress(progress()), None);
-    let settings = Settings { variant: Variant::NoRem, epochs: 7, ..Settings::default() };
-    let effects = p.apply(Event::ModelLoaded { settings: settings.clone(), epoch: 1, dataset: "MNIST".into() }, None);
+    let settings = Settings { epochs: 7, ..Settings::for_variant(Variant::NoRem) };
+    let effects = p.apply(Event::ModelLoaded { settings: settings.clone(), epoch: 1, dataset: "MNIST".into(), changes: vec![] }, None);
     assert_eq!(effects, vec![Effect::AdoptSettings(settings)]);
     assert!(p.progress.is_none() && p.losses.is_empty());
     assert_eq!(p.notice.as_deref(), Some("Loaded a w/o REM model trained 1 epoch on MNIST: Resume continues it."));
@@ -162,7 +162,7 @@ fn the_dream_explorer_follows_the_model() {
         Event::State(RunState::Running),
         Event::State(RunState::Paused),
         Event::State(RunState::Finished),
-        Event::ModelLoaded { settings: Settings::default(), epoch: 2, dataset: "MNIST".into() },
+        Event::ModelLoaded { settings: Settings::default(), epoch: 2, dataset: "MNIST".into(), changes: vec![] },
     ] {
         assert!(p.apply(event.clone(), None).ends_with(&again), "{event:?}");
         p.apply(Event::Dream(view.clone()), None);

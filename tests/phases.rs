@@ -88,24 +88,31 @@ fn each_phase_step_runs_only_that_phase_in_order() {
 fn slow_motion_plays_one_phase_after_another_with_a_rest_and_stops_when_asked() {
     let mut page = PageState::default();
     page.apply(Event::State(RunState::Paused), None);
-    page.slow_seconds = 0.5;
+    page.slow.seconds = 0.5;
     assert_eq!(page.play_slowly(), vec![Effect::Send(Command::StepPhase(Phase::Wake))]);
     assert!(page.play_slowly().is_empty(), "already playing");
     // Each phase answered: a rest, then the next phase.
-    let answered = |next| Event::PhaseStep { phase: Phase::Wake, losses: [Some(0.5), Some(0.1), Some(0.7), None, None], next };
-    assert_eq!(page.apply(answered(Phase::Nrem), None), vec![Effect::SlowTick(500.0)]);
+    let answered = |phase, next| Event::PhaseStep { phase, losses: [Some(0.5), Some(0.1), Some(0.7), None, None], next };
+    assert_eq!(page.apply(answered(Phase::Wake, Phase::Nrem), None), vec![Effect::SlowTick(500.0, 1)]);
     assert_eq!((page.shown_phase, page.phase_losses[0]), (Phase::Wake, Some(0.5)));
-    assert_eq!(page.slow_tick(), vec![Effect::Send(Command::StepPhase(Phase::Nrem))]);
-    // Out of sight: it stops, and plays again when back.
+    assert_eq!(page.slow_tick(1), vec![Effect::Send(Command::StepPhase(Phase::Nrem))]);
+    assert!(page.slow_tick(1).is_empty(), "one step with the trainer at a time");
+    // Out of sight while NREM runs: it stops; back, it plays on from NREM's answer, not twice.
     assert!(page.seen(false, true).is_empty());
-    assert!(!page.slow_playing() && page.slow_tick().is_empty());
-    assert_eq!(page.seen(true, true), vec![Effect::Send(Command::StepPhase(Phase::Nrem))]);
-    // Stopped: the rest ends without a step.
-    page.stop_slowly();
-    assert!(page.apply(answered(Phase::Rem), None).is_empty());
-    assert!(page.slow_tick().is_empty());
+    assert!(!page.slow.playing());
+    assert!(page.seen(true, true).is_empty(), "NREM is still with the trainer");
+    assert_eq!(page.apply(answered(Phase::Nrem, Phase::Rem), None), vec![Effect::SlowTick(500.0, 2)]);
+    // Stopped and played again within a rest: the old rest's timer does nothing.
+    page.slow.stop();
+    assert_eq!(page.play_slowly(), vec![Effect::Send(Command::StepPhase(Phase::Rem))]);
+    assert!(page.slow_tick(2).is_empty(), "a stale rest");
+    // A refused step stops it (and nothing stays in flight).
+    page.apply(Event::Error { topic: pad::session::protocol::Topic::Run, message: "no".into() }, None);
+    assert!(!page.slow.playing());
+    assert_eq!(page.step_phase(), vec![Effect::Send(Command::StepPhase(Phase::Rem))]);
     // A finished run ends it too.
+    page.apply(answered(Phase::Rem, Phase::Wake), None);
     page.play_slowly();
     page.apply(Event::State(RunState::Finished), None);
-    assert!(!page.slow_playing());
+    assert!(!page.slow.playing());
 }

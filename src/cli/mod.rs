@@ -135,11 +135,7 @@ impl WeightArgs {
             nrem: self.n.unwrap_or(p.nrem),
             rem: self.r.unwrap_or(p.rem),
             wake_noise_std: self.epsilon.unwrap_or(p.wake_noise_std),
-            rem_input: match self.mix {
-                Some(true) => RemInput::MemoryMix,
-                Some(false) => RemInput::SingleMemory,
-                None => p.rem_input,
-            },
+            rem_input: self.mix.map_or(p.rem_input, RemInput::from_mix),
         })
     }
 

@@ -101,7 +101,7 @@ fn start(args: &TrainArgs, data: &Dataset, device: &burn::tensor::Device) -> Res
             && w != header.config.weights()
         {
             return Err(Error::Config(format!(
-                "{} was trained as {}: --w/--n/--r/--epsilon cannot change a run (leave them out to resume it)",
+                "{} was trained as {}: --w/--n/--r/--epsilon/--mix cannot change a run (leave them out to resume it)",
                 path.display(),
                 header.config.label()
             )));

@@ -157,7 +157,7 @@ impl Session {
             Command::Pretrained { file } => (Topic::Model, self.show_pretrained(&file, out).await),
             Command::Dream(request) => (Topic::Model, self.dream(request, out).await),
             Command::Evaluate => (Topic::Model, self.evaluate(out).await),
-            Command::Drawn { pixels } => (Topic::Model, self.drawn(pixels, out).await),
+            Command::Drawn { pixels } => (Topic::Drawing, self.drawn(pixels, out).await),
         };
         if let Err(e) = result {
             out(Event::Error { topic, message: e.to_string() });
@@ -281,12 +281,9 @@ impl Session {
         if header.dataset != self.data.as_ref().map_or("", |d| d.name.as_str()) {
             out(Event::Notice(format!("this model was trained on {}; it continues on the loaded data", header.dataset)));
         }
-        out(Event::ModelLoaded { settings, epoch: header.epoch, dataset: header.dataset });
+        out(Event::ModelLoaded { settings, epoch: header.epoch, dataset: header.dataset, changes: header.changes });
         for record in header.history {
             out(Event::Epoch(record));
-        }
-        for change in header.changes {
-            out(Event::Tuned(change));
         }
         out(Event::State(RunState::Paused));
         self.show_model(out).await
@@ -422,6 +419,7 @@ impl Session {
     }
 
     fn tune(&mut self, knobs: crate::shared::knobs::Knobs, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        knobs.check().map_err(Error::Config)?;
         let Some(a) = self.active.as_mut() else { return Ok(()) };
         if let Some(change) = a.run.tune(knobs)? {
             a.settings.set_knobs(knobs);
@@ -482,12 +480,14 @@ impl Session {
         let Some(a) = self.active.as_mut() else { return Ok(()) };
         let result = a.run.step_phase(&mut |phase, seconds| out(Event::Phase { phase, seconds })).await;
         let stepped = self.survive(result, out)?;
+        // After REM, what the iteration reports (and an epoch's end) comes first: slow motion
+        // rests from the answer on, so its next phase finds the run as the epoch left it.
+        if let Some(step) = stepped.step {
+            self.iterated(step, None, true, out).await?;
+        }
         let next = self.active.as_ref().map_or(Phase::Wake, |a| a.run.next_phase());
         out(Event::PhaseStep { phase: stepped.phase, losses: stepped.losses, next });
-        match stepped.step {
-            Some(step) => self.iterated(step, Instant::now(), true, out).await,
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     /// A failed step ends the run (its weights may be broken, e.g. NaN), with the error.
@@ -509,14 +509,18 @@ impl Session {
         let started = Instant::now();
         let result = a.run.step_phases(&mut |phase, seconds| out(Event::Phase { phase, seconds })).await;
         let step = self.survive(result, out)?;
-        self.iterated(step, started, single, out).await
+        self.iterated(step, Some(started), single, out).await
     }
 
-    /// What an iteration reports (progress, pictures), and the end of an epoch.
-    async fn iterated(&mut self, step: Step, started: Instant, single: bool, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+    /// What an iteration reports (progress, pictures), and the end of an epoch; `started`: when
+    /// the iteration began, for the throughput (`None` for one stepped phase by phase, whose
+    /// pauses would count).
+    async fn iterated(&mut self, step: Step, started: Option<Instant>, single: bool, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
         let Some(a) = self.active.as_mut() else { return Ok(()) };
         a.done += 1;
-        a.per_iteration = Some(ema(a.per_iteration, started.elapsed().as_secs_f64()));
+        if let Some(started) = started {
+            a.per_iteration = Some(ema(a.per_iteration, started.elapsed().as_secs_f64()));
+        }
         out(Event::Progress(progress(a, &step)));
         let due = single || step.epoch_complete || a.last_pictures.is_none_or(|t| t.elapsed().as_secs_f64() >= PICTURE_INTERVAL);
         if due {

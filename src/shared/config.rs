@@ -2,7 +2,7 @@
 //! hyper-parameters.
 
 use super::knobs::Knobs;
-use super::limits::{BATCH, MAX_LEARNING_RATE, MAX_WEIGHT, learning_rate_ok, weight_ok};
+use super::limits::{BATCH, MAX_LEARNING_RATE, learning_rate_ok};
 use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -154,10 +154,10 @@ impl TrainConfig {
         match self.weights.filter(|w| *w != self.variant.weights()) {
             None => self.variant.label().into(),
             Some(w) => {
-                let mix = match (w.rem_input == self.variant.weights().rem_input, w.rem_input) {
+                let mix = match (w.rem_input == self.variant.weights().rem_input, w.rem_input.is_mix()) {
                     (true, _) => "",
-                    (false, RemInput::MemoryMix) => ", memory mix on",
-                    (false, RemInput::SingleMemory) => ", memory mix off",
+                    (false, true) => ", memory mix on",
+                    (false, false) => ", memory mix off",
                 };
                 format!("{}, W {} N {} R {} ε {}{mix}", self.variant.label(), w.wake, w.nrem, w.rem, w.wake_noise_std)
             }
@@ -168,8 +168,10 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<(), Error> {
         let w = self.weights();
         for (name, v) in [("W", w.wake), ("N", w.nrem), ("R", w.rem), ("epsilon", w.wake_noise_std)] {
-            if !weight_ok(v) {
-                return Err(Error::Config(format!("the phase weight {name} must be a number from 0 to {MAX_WEIGHT}, got {v}")));
+            // The page's and the CLI's inputs also cap them at MAX_WEIGHT (limits.rs); a run
+            // trained with more still loads.
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::Config(format!("the phase weight {name} must be a number of at least 0, got {v}")));
             }
         }
         if self.batch_size < *BATCH.start() {
@@ -208,4 +210,16 @@ pub enum RemInput {
     MemoryMix,
     /// "w/o memory mix": the current memory z alone, no noise.
     SingleMemory,
+}
+
+impl RemInput {
+    /// The memory-mix switch (the page's checkbox, `--mix 1|0`) as a REM input.
+    pub fn from_mix(mix: bool) -> Self {
+        if mix { RemInput::MemoryMix } else { RemInput::SingleMemory }
+    }
+
+    /// REM mixes memories and noise.
+    pub fn is_mix(self) -> bool {
+        self == RemInput::MemoryMix
+    }
 }

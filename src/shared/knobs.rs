@@ -1,10 +1,12 @@
 //! The knobs that act mid-run: the official code's phase weights (W, N, R, the Wake latent noise
-//! ε), REM's memory mix and the learning rate. A change takes effect at the next iteration,
-//! without a reset; the run keeps each change ([`KnobChange`]) in its history and its checkpoint,
+//! ε), REM's memory mix and the learning rate. A change takes effect at the next iteration (while
+//! an iteration is stepped phase by phase, at its next phase), without a reset; the run keeps each change ([`KnobChange`]) in its history and its checkpoint,
 //! and the loss plot marks it. The five variants are presets of these knobs
 //! ([`Knobs::preset`]).
 
-use super::config::{PhaseWeights, RemInput, Variant};
+use super::config::{PhaseWeights, Variant};
+use super::limits::{learning_rate_ok, weight_ok};
+use super::settings::Field;
 use serde::{Deserialize, Serialize};
 
 /// What a run trains with now, of what may change while it runs.
@@ -21,6 +23,21 @@ impl Knobs {
         preset_of(&self.weights)
     }
 
+    /// Knobs a run can be turned to (within the settings' ranges), or the settings form's message
+    /// for the first that is not.
+    pub fn check(&self) -> Result<(), String> {
+        let w = self.weights;
+        let weights =
+            [(Field::WakeWeight, w.wake), (Field::NremWeight, w.nrem), (Field::RemWeight, w.rem), (Field::Epsilon, w.wake_noise_std)];
+        if let Some((field, _)) = weights.into_iter().find(|(_, v)| !weight_ok(*v)) {
+            return Err(field.message());
+        }
+        if !learning_rate_ok(self.learning_rate) {
+            return Err(Field::LearningRate.message());
+        }
+        Ok(())
+    }
+
     /// What differs from `before`, short: "R 1 → 0, lr 0.0002 → 0.0001".
     pub fn changes_from(&self, before: &Knobs) -> String {
         let (a, b) = (before.weights, self.weights);
@@ -33,7 +50,7 @@ impl Knobs {
             }
         }
         if a.rem_input != b.rem_input {
-            parts.push(format!("memory mix {}", if b.rem_input == RemInput::MemoryMix { "on" } else { "off" }));
+            parts.push(format!("memory mix {}", if b.rem_input.is_mix() { "on" } else { "off" }));
         }
         if before.learning_rate != self.learning_rate {
             parts.push(format!("lr {} → {}", before.learning_rate, self.learning_rate));
@@ -47,8 +64,9 @@ pub fn preset_of(weights: &PhaseWeights) -> Option<Variant> {
     Variant::ALL.into_iter().find(|v| v.weights() == *weights)
 }
 
-/// One change of the knobs during a run: it acts from the iteration after `iteration` (counted over
-/// the whole run, as the loss plot counts), in epoch `epoch` (1-based).
+/// One change of the knobs during a run, made after `iteration` iterations of the run (counted as
+/// the loss plot counts), in epoch `epoch` (1-based): iteration `iteration + 1` is the first to
+/// use it (from its next phase, when it was under way).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KnobChange {
     pub iteration: usize,

@@ -25,4 +25,5 @@ pub mod plot;
 pub mod protocol;
 pub mod records;
 pub mod settings;
+pub mod slow;
 pub mod url;

@@ -11,6 +11,7 @@ use super::protocol::{
 };
 use super::records::EpochRecord;
 use super::settings::Settings;
+use super::slow::SlowMotion;
 use std::sync::Arc;
 
 /// A checkpoint the trainer handed over: its file name, epochs done and bytes.
@@ -32,8 +33,9 @@ pub enum Effect {
     Store(SavedModel),
     /// A loaded model brings its settings: the form takes them over.
     AdoptSettings(Settings),
-    /// Slow motion: call [`PageState::slow_tick`] after this many milliseconds.
-    SlowTick(f64),
+    /// Slow motion: call [`PageState::slow_tick`] with the rest's number after this many
+    /// milliseconds.
+    SlowTick(f64, u64),
 }
 
 /// Errors, by what they are about (each shown next to its controls).
@@ -43,6 +45,7 @@ pub struct Errors {
     pub settings: Option<String>,
     pub run: Option<String>,
     pub model: Option<String>,
+    pub drawing: Option<String>,
 }
 
 impl Errors {
@@ -52,6 +55,7 @@ impl Errors {
             Topic::Settings => &mut self.settings,
             Topic::Run => &mut self.run,
             Topic::Model => &mut self.model,
+            Topic::Drawing => &mut self.drawing,
         }
     }
 }
@@ -78,18 +82,14 @@ pub struct PageState {
     /// The phase the model diagram shows while no run trains: the tab chosen, or the phase just
     /// stepped.
     pub shown_phase: Phase,
-    /// Slow motion: seconds between phases, and whether it plays (one phase step after another,
-    /// driven by the page, so the run itself stays paused between them).
-    pub slow_seconds: f64,
-    slow_playing: bool,
-    /// Slow motion starts once the run that is starting is paused.
-    slow_start: bool,
-    /// Slow motion was stopped because the page went out of sight: it plays again when it is back.
-    slow_auto_paused: bool,
+    /// Slow motion: one phase step after another, with a rest between them.
+    pub slow: SlowMotion,
     /// The latest pictures of the four phases (the data preview before training).
     pub snapshot: Option<Arc<Snapshot>>,
     /// Per-epoch records with the probe results; epoch 0 is the untrained network.
     pub epochs: Vec<EpochRecord>,
+    /// The trainer's WebAssembly heap, in bytes, as it last reported it.
+    pub trainer_memory: Option<f64>,
     /// What the trainer is busy with that takes a while (starting, loading, probing).
     pub busy: Option<String>,
     pub notice: Option<String>,
@@ -133,12 +133,10 @@ impl Default for PageState {
             phase_losses: [None; 5],
             next_phase: Phase::Wake,
             shown_phase: Phase::Wake,
-            slow_seconds: 1.0,
-            slow_playing: false,
-            slow_start: false,
-            slow_auto_paused: false,
+            slow: SlowMotion::default(),
             snapshot: None,
             epochs: Vec::new(),
+            trainer_memory: None,
             busy: Some("starting the trainer…".into()),
             notice: None,
             errors: Errors::default(),
@@ -201,7 +199,7 @@ impl PageState {
         self.changes.clear();
         self.phase_losses = [None; 5];
         self.next_phase = Phase::Wake;
-        self.slow_playing = false;
+        self.slow.stop();
         self.epochs.clear();
         self.errors.run = None;
         self.errors.settings = None;
@@ -257,19 +255,11 @@ impl PageState {
                 if s != RunState::Running {
                     self.busy = None;
                 }
-                if s == RunState::Paused && self.slow_start {
-                    self.slow_start = false;
-                    self.slow_playing = true;
-                } else if s != RunState::Paused {
-                    self.slow_playing = false;
-                }
+                self.slow.state(s);
                 match s {
                     RunState::Paused => effects.extend(self.resume_if_back()),
                     RunState::Running => {}
-                    _ => {
-                        self.auto_paused = false;
-                        self.slow_auto_paused = false;
-                    }
+                    _ => self.auto_paused = false,
                 }
             }
             Event::Phase { phase, seconds } => self.hypnogram.push(phase, seconds),
@@ -279,9 +269,7 @@ impl PageState {
                 }
                 self.next_phase = next;
                 self.shown_phase = phase;
-                if self.slow_playing {
-                    effects.push(Effect::SlowTick(self.slow_seconds * 1000.0));
-                }
+                effects.extend(self.slow.answered().map(|(ms, rest)| Effect::SlowTick(ms, rest)));
             }
             Event::Progress(p) => {
                 self.phase_losses = p.losses.clone().to_array().map(Some);
@@ -316,8 +304,9 @@ impl PageState {
                     effects.push(Effect::Download(saved));
                 }
             }
-            Event::ModelLoaded { settings, epoch, dataset } => {
+            Event::ModelLoaded { settings, epoch, dataset, changes } => {
                 self.clear_run();
+                self.changes = changes;
                 self.busy = None;
                 self.preview(); // blank until the loaded model's own pictures arrive
                 self.notice = Some(format!(
@@ -335,28 +324,32 @@ impl PageState {
             }
             Event::Dream(view) => {
                 self.dream = Some(Arc::new(view));
-                effects.extend(self.dream_asked.answered().map(|r| Effect::Send(Command::Dream(r))));
+                effects.extend(self.dream_answered());
             }
             Event::Drawn(view) => {
-                self.drawn = Some(Arc::new(view));
-                effects.extend(self.drawing.answered().map(|pixels| Effect::Send(Command::Drawn { pixels })));
+                // A drawing cleared while it was with the trainer is not shown again.
+                if self.drawing.asked().is_some() {
+                    self.errors.drawing = None;
+                    self.drawn = Some(Arc::new(view));
+                }
+                effects.extend(self.drawing_answered());
             }
             Event::Evaluating => self.busy = Some("evaluating the model (probes, occlusion, latents)…".into()),
             Event::Evaluated(e) => {
                 self.busy = None;
                 Arc::make_mut(&mut self.evaluations).push(e);
             }
+            Event::Memory { wasm_bytes } => self.trainer_memory = Some(wasm_bytes),
             Event::Notice(n) => self.notice = Some(n),
             Event::Error { topic, message } => {
                 self.busy = None;
-                if topic == Topic::Run {
-                    self.slow_playing = false;
-                }
                 *self.errors.slot(topic) = Some(message);
-                if topic == Topic::Model {
-                    // The failed request was the explorer's or the drawing pad's (or neither).
-                    effects.extend(self.dream_asked.answered().map(|r| Effect::Send(Command::Dream(r))));
-                    effects.extend(self.drawing.answered().map(|pixels| Effect::Send(Command::Drawn { pixels })));
+                match topic {
+                    // A refused Start or step: slow motion stops (its step, if any, failed).
+                    Topic::Run | Topic::Settings => self.slow.failed(),
+                    Topic::Model => effects.extend(self.dream_answered()),
+                    Topic::Drawing => effects.extend(self.drawing_answered()),
+                    Topic::Data => {}
                 }
             }
             Event::Fatal(message) => self.crashed(&message),
@@ -373,7 +366,7 @@ impl PageState {
         self.pretrained = None; // the snapshot was in the dead worker
         self.dream_asked.lost(); // and so were the explorer's and the drawing pad's requests
         self.drawing.lost();
-        self.stop_slowly();
+        self.slow.failed();
         self.busy = Some("restarting the trainer…".into());
         let resume = match &self.autosave {
             Some(s) => format!(" The last autosave (epoch {}) can be resumed: Model → Resume autosave.", s.epoch),
@@ -403,12 +396,23 @@ impl PageState {
     /// (`None`); sent as the explorer's requests are.
     pub fn draw(&mut self, pixels: Option<Vec<u8>>) -> Vec<Effect> {
         let Some(pixels) = pixels else {
-            self.drawing = OneInFlight::default();
+            self.drawing.forget();
             self.drawn = None;
+            self.errors.drawing = None;
             return Vec::new();
         };
         let has_model = self.has_model();
         self.drawing.ask(pixels, has_model).map(|pixels| Effect::Send(Command::Drawn { pixels })).into_iter().collect()
+    }
+
+    /// The explorer's request was answered (or failed): the one waiting, if any.
+    fn dream_answered(&mut self) -> Option<Effect> {
+        self.dream_asked.answered().map(|r| Effect::Send(Command::Dream(r)))
+    }
+
+    /// The drawing pad's request was answered (or failed): the one waiting, if any.
+    fn drawing_answered(&mut self) -> Option<Effect> {
+        self.drawing.answered().map(|pixels| Effect::Send(Command::Drawn { pixels }))
     }
 
     /// The model changed (a run started, paused, finished or was reset, a model was loaded, the
@@ -421,38 +425,22 @@ impl PageState {
         dream.into_iter().chain(drawing).map(Effect::Send).collect()
     }
 
-    /// Slow motion is playing.
-    pub fn slow_playing(&self) -> bool {
-        self.slow_playing
-    }
-
-    /// Play the paused run in slow motion: one phase, [`Self::slow_seconds`] of rest, the next…
+    /// Play the paused run in slow motion: one phase, [`SlowMotion::seconds`] of rest, the next…
     pub fn play_slowly(&mut self) -> Vec<Effect> {
-        if self.state != RunState::Paused || self.slow_playing {
+        self.slow.play(self.state, self.next_phase).map(Effect::Send).into_iter().collect()
+    }
+
+    /// Step the paused run's next phase by hand.
+    pub fn step_phase(&mut self) -> Vec<Effect> {
+        if self.state != RunState::Paused {
             return Vec::new();
         }
-        self.slow_playing = true;
-        vec![Effect::Send(Command::StepPhase(self.next_phase))]
+        vec![Effect::Send(self.slow.step(self.next_phase))]
     }
 
-    /// Play a run that is starting (paused, with its first phase asked for) in slow motion.
-    pub fn play_slowly_once_started(&mut self) {
-        self.slow_start = true;
-    }
-
-    /// Stop slow motion (after the phase under way).
-    pub fn stop_slowly(&mut self) {
-        self.slow_playing = false;
-        self.slow_start = false;
-        self.slow_auto_paused = false;
-    }
-
-    /// The rest between two phases is over: the next phase, if slow motion still plays.
-    pub fn slow_tick(&mut self) -> Vec<Effect> {
-        if !(self.slow_playing && self.state == RunState::Paused) {
-            return Vec::new();
-        }
-        vec![Effect::Send(Command::StepPhase(self.next_phase))]
+    /// Rest `rest` of slow motion is over: the next phase, if it still plays.
+    pub fn slow_tick(&mut self, rest: u64) -> Vec<Effect> {
+        self.slow.rested(rest, self.state, self.next_phase).map(Effect::Send).into_iter().collect()
     }
 
     /// The page went out of sight (`false`: a hidden tab, an embed scrolled away) or came back.
@@ -464,14 +452,11 @@ impl PageState {
         if !autopause {
             return Vec::new();
         }
-        if !seen && self.slow_playing {
-            self.slow_playing = false;
-            self.slow_auto_paused = true;
+        if !seen && self.slow.hide() {
             self.notice = Some("Slow motion paused while the page is out of sight: it plays again when it is back.".into());
             return Vec::new();
         }
-        if seen && self.slow_auto_paused {
-            self.slow_auto_paused = false;
+        if seen && self.slow.back() {
             self.notice = Some("Slow motion plays again: the page is in sight.".into());
             return self.play_slowly();
         }
@@ -549,6 +534,17 @@ impl<T: Clone> OneInFlight<T> {
     /// The model changed: the last request, to send again.
     fn again(&mut self, has_model: bool) -> Option<T> {
         self.asked.clone().and_then(|r| self.ask(r, has_model))
+    }
+
+    /// The last request asked, if any (none after [`Self::forget`]).
+    fn asked(&self) -> Option<&T> {
+        self.asked.as_ref()
+    }
+
+    /// Nothing to show or ask again (the one with the trainer, if any, still counts as in flight).
+    fn forget(&mut self) {
+        self.asked = None;
+        self.waiting = None;
     }
 
     /// The trainer is gone, and the request with it.

@@ -297,11 +297,13 @@ pub enum Event {
         autosave: bool,
     },
     /// A checkpoint was loaded: the run's settings now, the epochs it had done, what it was
-    /// trained on, and its metrics history (re-sent as [`Event::Epoch`]s too).
+    /// trained on, the knob changes made during it, and its metrics history (re-sent as
+    /// [`Event::Epoch`]s after this).
     ModelLoaded {
         settings: Settings,
         epoch: usize,
         dataset: String,
+        changes: Vec<KnobChange>,
     },
     /// A pretrained snapshot is shown: its variant, the epochs it was trained and on what.
     Pretrained {
@@ -314,6 +316,10 @@ pub enum Event {
     /// The evaluation is running (it takes a while).
     Evaluating,
     Evaluated(EvaluationView),
+    /// The trainer's memory: its WebAssembly heap, in bytes (sent when it changed).
+    Memory {
+        wasm_bytes: f64,
+    },
     /// Something worth knowing that is not an error.
     Notice(String),
     /// Something failed; the trainer is still usable.
@@ -336,6 +342,8 @@ pub enum Topic {
     Run,
     /// Saving, loading or exploring a model.
     Model,
+    /// The drawing pad.
+    Drawing,
 }
 
 /// Encode a message for `postMessage`.

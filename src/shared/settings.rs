@@ -375,7 +375,7 @@ settings! {
         key: "mix",
         label: "REM mixes memories",
         hint: "REM dreams from ¼ today's memory + ¼ yesterday's + ½ noise; off: today's memory alone",
-        default: Variant::Pad.weights().rem_input == RemInput::MemoryMix,
+        default: Variant::Pad.weights().rem_input.is_mix(),
         valid: |_| true,
         message: "mix must be 1 (on) or 0 (off)",
     },
@@ -405,9 +405,7 @@ impl Form {
     /// Choose a variant: its preset sets the phase weights (touching one afterwards makes the run
     /// "custom", [`Form::custom`]).
     pub fn choose_variant(&mut self, variant: Variant) {
-        let mut preset = Settings { variant, ..Settings::default() };
-        preset.set_weights(variant.weights());
-        let preset = Form::from(&preset);
+        let preset = Form::from(&Settings::for_variant(variant));
         self.variant = preset.variant.clone();
         for field in Field::PRESET {
             self.set_text(field, &preset.text(field));
@@ -484,6 +482,14 @@ impl Settings {
         }
     }
 
+    /// The default settings for `variant`: its preset's phase weights (`Settings { variant, ..
+    /// Settings::default() }` would keep PAD's).
+    pub fn for_variant(variant: Variant) -> Settings {
+        let mut s = Settings { variant, ..Settings::default() };
+        s.set_weights(variant.weights());
+        s
+    }
+
     /// The phase weights the knobs give.
     pub fn weights(&self) -> PhaseWeights {
         PhaseWeights {
@@ -491,7 +497,7 @@ impl Settings {
             nrem: self.nrem_weight,
             rem: self.rem_weight,
             wake_noise_std: self.epsilon,
-            rem_input: if self.memory_mix { RemInput::MemoryMix } else { RemInput::SingleMemory },
+            rem_input: RemInput::from_mix(self.memory_mix),
         }
     }
 
@@ -511,7 +517,7 @@ impl Settings {
         self.nrem_weight = w.nrem;
         self.rem_weight = w.rem;
         self.epsilon = w.wake_noise_std;
-        self.memory_mix = w.rem_input == RemInput::MemoryMix;
+        self.memory_mix = w.rem_input.is_mix();
     }
 
     /// The settings of a model loaded from a checkpoint trained with `config` for `epochs_done`

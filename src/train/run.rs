@@ -108,15 +108,18 @@ impl Run {
         self.data.train.len() / self.trainer.config().batch_size
     }
 
-    /// Turn the knobs from the next iteration on ([`Trainer::tune`]), marked at the iterations
-    /// the run has done.
+    /// Turn the knobs from the next iteration on (the next phase, when an iteration is stepped
+    /// phase by phase; [`Trainer::tune`]), marked at the iterations the run has done.
     pub fn tune(&mut self, knobs: Knobs) -> Result<Option<KnobChange>, Error> {
-        let at = self.trainer.epochs_done() * self.per_epoch() + self.next;
+        // Between epochs the next epoch has not begun: none of its iterations is done.
+        let in_epoch = if self.order.is_empty() { 0 } else { self.next };
+        let at = self.trainer.epochs_done() * self.per_epoch() + in_epoch;
         self.trainer.tune(knobs, at)
     }
 
-    /// One PAD iteration on the next batch (starting an epoch when none is under way). Losses are
-    /// read back (async); a NaN or infinite loss stops the run with an error.
+    /// One PAD iteration on the next batch (starting an epoch when none is under way), or the rest
+    /// of the iteration under way when phases of it were stepped ([`Self::step_phase`]). Losses
+    /// are read back (async); a NaN or infinite loss stops the run with an error.
     pub async fn step(&mut self) -> Result<Step, Error> {
         self.step_observed(None).await
     }

@@ -50,6 +50,16 @@ pub fn run() {
     crate::pace::set_yield(crate::pace::SLICE, || Box::pin(yield_now()));
     wasm_bindgen_futures::spawn_local(async move {
         let pick = async |choice| device::pick(choice, |message| post(&Event::Fatal(message))).await;
-        crate::session::serve(rx, pick, yield_now, &mut |e| post(&e)).await;
+        // After each event, the heap's size when it moved by a megabyte or more (the page shows it).
+        let mut reported = 0.0;
+        crate::session::serve(rx, pick, yield_now, &mut |e| {
+            post(&e);
+            let now = super::wasm_memory_bytes();
+            if (now - reported).abs() >= 1048576.0 {
+                reported = now;
+                post(&Event::Memory { wasm_bytes: now });
+            }
+        })
+        .await;
     });
 }

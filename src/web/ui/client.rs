@@ -179,10 +179,10 @@ impl Client {
             match (effect, &handler) {
                 (Effect::Send(command), _) => self.send(&command),
                 // Slow motion's rest between phases, then the next phase if it still plays.
-                (Effect::SlowTick(ms), _) => {
+                (Effect::SlowTick(ms, rest), _) => {
                     let client = self.clone();
                     gloo_timers::callback::Timeout::new(ms.clamp(0.0, 60_000.0) as u32, move || {
-                        let next = client.0.page.update(|s| s.slow_tick());
+                        let next = client.0.page.update(|s| s.slow_tick(rest));
                         client.run(next);
                     })
                     .forget();

@@ -296,8 +296,8 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
             </button>
             <button
                 id="pause"
-                on:click=move |ev| if page.peek(|s| s.slow_playing()) { page.update(|s| s.stop_slowly()) } else { pause(ev) }
-                disabled=move || state() != RunState::Running && !page.with(|s| s.slow_playing())
+                on:click=move |ev| if page.peek(|s| s.slow.playing()) { page.update(|s| s.slow.stop()) } else { pause(ev) }
+                disabled=move || state() != RunState::Running && !page.with(|s| s.slow.playing())
             >
                 "Pause"
             </button>
@@ -337,8 +337,23 @@ pub fn DeviceControls(client: Client, page: Page) -> impl IntoView {
             <p id="device-info" class="summary">
                 {move || page.with(|s| s.device.as_ref().map(|d| format!("Running on {}", d.describe()))).unwrap_or_else(|| "starting…".into())}
             </p>
+            <p id="memory" class="summary">{move || page.with(|s| memory_line(s.trainer_memory))}</p>
             <p id="device-note" class="note">{move || page.with(|s| s.device.as_ref().and_then(|d| d.note.clone()))}</p>
             <p class="hint">"Changing the device restarts the trainer and discards the current run."</p>
         </fieldset>
     }
+}
+
+/// What the page uses: the trainer's WebAssembly heap (as it reported it), the page's own, and the
+/// page's JavaScript heap where the browser tells it (Chromium's `performance.memory`).
+fn memory_line(trainer: Option<f64>) -> Option<String> {
+    let mb = |b: f64| format!("{:.0} MB", b / 1048576.0);
+    let trainer = trainer?;
+    let js_heap = web_sys::window()
+        .and_then(|w| w.performance())
+        .and_then(|p| js_sys::Reflect::get(&p, &"memory".into()).ok())
+        .and_then(|m| js_sys::Reflect::get(&m, &"usedJSHeapSize".into()).ok())
+        .and_then(|v| v.as_f64());
+    let js = js_heap.map(|b| format!(" · JS heap {}", mb(b))).unwrap_or_default();
+    Some(format!("Memory: trainer {} · page {} (WebAssembly){js}", mb(trainer), mb(crate::web::wasm_memory_bytes())))
 }

@@ -80,7 +80,7 @@ pub fn ModelDiagram(client: Client, page: Page, form: RwSignal<Form>) -> impl In
     let can_step = move |p: Phase| {
         page.with(|s| {
             s.ready()
-                && !s.slow_playing()
+                && !s.slow.playing()
                 && match s.state {
                     RunState::Paused => s.next_phase == p,
                     RunState::Idle | RunState::Finished => p == Phase::Wake,
@@ -91,10 +91,11 @@ pub fn ModelDiagram(client: Client, page: Page, form: RwSignal<Form>) -> impl In
     let step = {
         let client = client.clone();
         move |p: Phase| {
-            if page.peek(|s| s.state == RunState::Paused) {
-                client.send(&Command::StepPhase(p));
-            } else {
-                start_run(&client, page, form, Some(Command::StepPhase(Phase::Wake)));
+            if page.peek(|s| s.state == RunState::Paused && s.next_phase == p) {
+                client.run(page.update(|s| s.step_phase()));
+            } else if p == Phase::Wake {
+                let first = page.update(|s| s.slow.step(Phase::Wake));
+                start_run(&client, page, form, Some(first));
             }
         }
     };
@@ -112,21 +113,22 @@ pub fn ModelDiagram(client: Client, page: Page, form: RwSignal<Form>) -> impl In
             </button>
         }
     };
-    let slow_playing = move || page.with(|s| s.slow_playing());
+    let slow_playing = move || page.with(|s| s.slow.playing());
     let toggle_slow = move |_| {
-        if page.peek(|s| s.slow_playing()) {
-            page.update(|s| s.stop_slowly());
+        if page.peek(|s| s.slow.playing()) {
+            page.update(|s| s.slow.stop());
         } else if page.peek(|s| s.state == RunState::Paused) {
             let effects = page.update(|s| s.play_slowly());
             client.run(effects);
         } else {
+            // A new run, paused, its Wake asked for; slow motion plays once it is paused.
             start_run(&client, page, form, Some(Command::StepPhase(Phase::Wake)));
-            page.update(|s| s.play_slowly_once_started());
+            page.update(|s| s.slow.play_once_started());
         }
     };
     let slow_seconds = move |ev: leptos::ev::Event| {
         if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-            page.update(|s| s.slow_seconds = v);
+            page.update(|s| s.slow.seconds = v);
         }
     };
     let boxes = BOXES.map(|(part, label, (x, y, w, h))| {
@@ -198,11 +200,11 @@ pub fn ModelDiagram(client: Client, page: Page, form: RwSignal<Form>) -> impl In
                 {Phase::ALL.map(step_button).to_vec()}
                 <button id="slow" on:click=toggle_slow aria-pressed=move || slow_playing().to_string()
                     disabled=move || !(slow_playing() || Phase::ALL.into_iter().any(can_step))>
-                    {move || if slow_playing() { "■ Stop slow motion" } else { "▶ Slow motion" }}
+                    "Slow motion"
                 </button>
                 <label>
                     "rest "
-                    <select id="slow-seconds" on:change=slow_seconds prop:value=move || page.with(|s| s.slow_seconds.to_string())>
+                    <select id="slow-seconds" on:change=slow_seconds prop:value=move || page.with(|s| s.slow.seconds.to_string())>
                         {SLOW_SECONDS.map(|v| view! { <option value=v.to_string()>{format!("{v} s")}</option> }).to_vec()}
                     </select>
                     " between phases"

@@ -276,9 +276,7 @@ pub fn occlusion(canvas: &HtmlCanvasElement, latest: &EvaluationView, before: Op
 }
 
 /// Test latents in their first two principal components, coloured by class; open circles are the
-/// 30 %-occluded versions of the same images.
-/// The evaluation's PCA of test latents (rings: their occluded versions), with a star where a
-/// drawing lands (`marker`).
+/// 30 %-occluded versions of the same images; a black triangle where a drawing lands (`marker`).
 pub fn latent_map(canvas: &HtmlCanvasElement, e: &EvaluationView, marker: Option<(f32, f32)>) -> Result {
     let Some(b) = backend(canvas) else { return Ok(()) };
     let root = b.into_drawing_area();

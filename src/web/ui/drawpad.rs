@@ -186,13 +186,14 @@ pub fn DrawingPad(client: Client, page: Page) -> impl IntoView {
             <h2>"Draw your own input"</h2>
             <p class="hint">
                 "Draw a digit (or, on Fashion-MNIST, a piece of clothing) with the mouse, a finger or a pen. It is made an image as MNIST's were — "
-                "scaled into the 20×20 box, centred by its mass in 28×28, then 32×32 — and the model shows what it makes of it."
+                "scaled into the 20×20 box, centred by its mass in 28×28, then 32×32 — and the model shows what it makes of it. "
+                "From the keyboard, the example buttons draw for you."
             </p>
             <p class="note" hidden=move || one_channel.get()>"The drawing pad works with the 1-channel datasets (MNIST, Fashion-MNIST)."</p>
             <div class="drawing-body" hidden=move || !one_channel.get()>
                 <div class="drawing-pad">
                     <canvas id="drawpad" node_ref=pad width=PAD height=PAD role="img"
-                        aria-label="Drawing pad: draw with the mouse, a finger or a pen; the examples below draw for you"
+                        aria-label="Drawing pad: draw with the mouse, a finger or a pen; from the keyboard, the example buttons below draw for you"
                         on:pointerdown=down on:pointermove=moved on:pointerup=up.clone() on:pointercancel=up></canvas>
                     <div class="buttons">
                         <button id="drawing-clear" on:click=erase>"Clear"</button>
@@ -209,6 +210,7 @@ pub fn DrawingPad(client: Client, page: Page) -> impl IntoView {
                     <Picture id="drawn-seen" title="G(E_z(occluded)): what E still sees" page pick=|d| d.seen.clone() />
                 </div>
                 <div class="drawing-probe">
+                    <p id="drawing-error" class="error" role="alert">{move || page.with(|s| s.errors.drawing.clone())}</p>
                     <p id="drawing-note" class="note" role="status">{probe_note}</p>
                     <ul id="drawing-probabilities" class="probabilities">{probabilities}</ul>
                 </div>

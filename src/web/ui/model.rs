@@ -31,7 +31,7 @@ pub fn run_effect(page: Page, form: RwSignal<Form>, effect: Effect) {
         }),
         // A loaded model brings its settings.
         Effect::AdoptSettings(settings) => form.set(Form::from(&settings)),
-        Effect::Send(_) | Effect::SlowTick(_) => {} // the client runs these itself
+        Effect::Send(_) | Effect::SlowTick(..) => {} // the client runs these itself
     }
 }
 
