@@ -79,7 +79,7 @@ fn the_pretrained_snapshot_shows_only_while_no_run_exists() {
 fn checkpoints_and_loaded_models_become_effects_not_mailboxes() {
     let mut p = ready();
     let saved = |autosave| Event::Saved { file_name: "m.padckpt".into(), bytes: vec![1, 2, 3], epoch: 3, autosave };
-    let model = SavedModel { file_name: "m.padckpt".into(), epoch: 3, bytes: vec![1, 2, 3].into() };
+    let model = SavedModel { file_name: "m.padckpt".into(), epoch: 3, bytes: vec![1u8, 2, 3].into() };
     assert_eq!(p.apply(saved(false), None), vec![Effect::Download(model.clone())]);
     assert_eq!(p.autosave, None, "a download is not an autosave");
     assert_eq!(p.apply(saved(true), None), vec![Effect::Store(model.clone())]);

@@ -14,12 +14,31 @@ use super::settings::Settings;
 use super::slow::SlowMotion;
 use std::sync::Arc;
 
+/// A checkpoint's bytes, as the page holds them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    /// In the page's own memory (natively, in the tests).
+    Here(Arc<Vec<u8>>),
+    /// A buffer the browser holds for the page outside its WebAssembly heap, by key
+    /// (`web/ui/held.rs`): a heap only grows, so a checkpoint of tens of MB copied into it would
+    /// stay that much larger for the page's life.
+    Held { key: u64, len: usize },
+    /// Only in the page's store (IndexedDB, the autosave once written): read back when needed.
+    Stored { len: usize },
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(bytes: Vec<u8>) -> Self {
+        Payload::Here(Arc::new(bytes))
+    }
+}
+
 /// A checkpoint the trainer handed over: its file name, epochs done and bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SavedModel {
     pub file_name: String,
     pub epoch: usize,
-    pub bytes: Arc<Vec<u8>>,
+    pub bytes: Payload,
 }
 
 /// What the page must do beyond showing the new state: things with side effects outside it.
@@ -296,13 +315,7 @@ impl PageState {
                 self.changes.push(change);
             }
             Event::Saved { file_name, bytes, epoch, autosave } => {
-                let saved = SavedModel { file_name, epoch, bytes: Arc::new(bytes) };
-                if autosave {
-                    self.autosave = Some(saved.clone());
-                    effects.push(Effect::Store(saved));
-                } else {
-                    effects.push(Effect::Download(saved));
-                }
+                effects.push(self.saved(SavedModel { file_name, epoch, bytes: bytes.into() }, autosave));
             }
             Event::ModelLoaded { settings, epoch, dataset, changes } => {
                 self.clear_run();
@@ -478,6 +491,30 @@ impl PageState {
         self.auto_paused = false;
         self.notice = Some("Resumed: the page is in sight again.".into());
         vec![Effect::Send(Command::Resume)]
+    }
+
+    /// A checkpoint from the trainer (its bytes may have come beside the message, `Payload::Held`):
+    /// an autosave is kept (to resume) and stored, one asked for is offered as a download.
+    pub fn saved(&mut self, saved: SavedModel, autosave: bool) -> Effect {
+        if autosave {
+            self.autosave = Some(saved.clone());
+            Effect::Store(saved)
+        } else {
+            Effect::Download(saved)
+        }
+    }
+
+    /// The autosave `saved` is in the page's store: from now on it is read back from there when
+    /// needed (the page holds no copy). Returns the bytes it held, to let go; `None` if a newer
+    /// autosave came meanwhile.
+    pub fn autosave_stored(&mut self, saved: &SavedModel) -> Option<Payload> {
+        let a = self.autosave.as_mut().filter(|a| *a == saved)?;
+        let len = match &a.bytes {
+            Payload::Here(v) => v.len(),
+            Payload::Held { len, .. } | Payload::Stored { len } => *len,
+        };
+        self.stored = Some(format!("Autosaved in this browser after epoch {}.", saved.epoch));
+        Some(std::mem::replace(&mut a.bytes, Payload::Stored { len }))
     }
 
     /// An autosave found in the page's store at start-up (kept unless this session made one).

@@ -75,8 +75,15 @@ fn params<M: Module>(prefix: &str, m: &M) -> Vec<(String, Tensor<1>, Vec<usize>)
     c.out
 }
 
-fn f32_bytes(v: &[f32]) -> Bytes {
-    Bytes::from_bytes_vec(v.iter().flat_map(|x| x.to_le_bytes()).collect())
+/// Little-endian bytes of `v`: its own allocation where the machine is little-endian (wasm, x86,
+/// ARM), so that a checkpoint of tens of MB is not copied once more (in the browser the worker's
+/// heap never shrinks: every copy raises its high-water mark).
+fn f32_bytes(v: Vec<f32>) -> Bytes {
+    if cfg!(target_endian = "little") {
+        Bytes::from_elems(v)
+    } else {
+        Bytes::from_bytes_vec(v.iter().flat_map(|x| x.to_le_bytes()).collect())
+    }
 }
 
 /// A named tensor read back: (name, shape, values).
@@ -93,7 +100,8 @@ async fn read_named(named: Vec<(String, Tensor<1>, Vec<usize>)>) -> Result<Vec<H
         .into_iter()
         .zip(data)
         .map(|((name, _, shape), d)| {
-            let v = d.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::Device(format!("{e:?}")))?;
+            // Into, not to: the read-back buffer becomes the vector (no copy).
+            let v = d.convert::<f32>().try_into_vec::<f32>().map_err(|e| Error::Device(format!("{e:?}")))?;
             Ok((name, shape, v))
         })
         .collect()
@@ -124,7 +132,7 @@ pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], hist
     let tensors = read_named(named)
         .await?
         .into_iter()
-        .map(|(name, shape, v)| burn_pack::Tensor::new(name, DType::F32, shape, None, f32_bytes(&v)))
+        .map(|(name, shape, v)| burn_pack::Tensor::new(name, DType::F32, shape, None, f32_bytes(v)))
         .collect();
     let shape = trainer.shape();
     let header = CheckpointHeader {
@@ -146,7 +154,7 @@ pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], hist
         w = w.with_scalar(&k, Scalar::from(t as u64));
     }
     let bytes = w.into_bytes().map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))?;
-    Ok(bytes.to_vec())
+    Ok(bytes.try_into_vec::<u8>().unwrap_or_else(|b| b.to_vec()))
 }
 
 /// Read only the header of a checkpoint, checking its format and version.

@@ -22,6 +22,39 @@ fn post(event: &Event) {
     }
 }
 
+/// Send an event; a checkpoint's bytes go beside it (`[event, bytes]`, both transferred), so that
+/// the page never copies them into its WebAssembly heap (`web/ui/held.rs`).
+fn post_event(event: Event) {
+    match event {
+        Event::Saved { file_name, bytes, epoch, autosave } => {
+            let payload = Uint8Array::from(&bytes[..]);
+            drop(bytes);
+            let header = Uint8Array::from(&protocol::encode(&Event::Saved { file_name, bytes: Vec::new(), epoch, autosave })[..]);
+            let both = Array::of2(&header, &payload);
+            let transfer = Array::of2(&header.buffer(), &payload.buffer());
+            if let Err(e) = scope().post_message_with_transfer(&both, &transfer) {
+                web_sys::console::error_2(&"cannot post to the page".into(), &e);
+            }
+        }
+        event => post(&event),
+    }
+}
+
+/// A command from the page: its bytes, or `[command, file bytes]` for a model file sent beside
+/// its message (`LoadModel`, `Pretrained`: the page holds checkpoints outside its heap).
+fn command(data: JsValue) -> Result<Command, String> {
+    let (message, file) = match data.dyn_ref::<Array>() {
+        Some(parts) => (parts.get(0), Some(Uint8Array::new(&parts.get(1)))),
+        None => (data, None),
+    };
+    let bytes = message.dyn_into::<Uint8Array>().map_err(|_| "not bytes".to_string())?;
+    let mut command: Command = protocol::decode(&bytes.to_vec()).map_err(|e| e.to_string())?;
+    if let (Some(file), Command::LoadModel { file: f, .. } | Command::Pretrained { file: f }) = (file, &mut command) {
+        f.bytes = file.to_vec();
+    }
+    Ok(command)
+}
+
 /// Start the worker: listen for commands and serve them until the page closes.
 pub fn run() {
     std::panic::set_hook(Box::new(|info| {
@@ -30,18 +63,11 @@ pub fn run() {
         post(&Event::Fatal(info.to_string()));
     }));
     let (tx, rx) = async_channel::unbounded::<Command>();
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
-        match m
-            .data()
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| "not bytes".to_string())
-            .and_then(|b| protocol::decode(&b.to_vec()).map_err(|e| e.to_string()))
-        {
-            Ok(command) => {
-                let _ = tx.try_send(command);
-            }
-            Err(e) => post(&Event::Error { topic: Topic::Run, message: format!("the trainer got a message it cannot read ({e})") }),
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| match command(m.data()) {
+        Ok(command) => {
+            let _ = tx.try_send(command);
         }
+        Err(e) => post(&Event::Error { topic: Topic::Run, message: format!("the trainer got a message it cannot read ({e})") }),
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget(); // lives as long as the worker
@@ -53,7 +79,7 @@ pub fn run() {
         // After each event, the heap's size when it moved by a megabyte or more (the page shows it).
         let mut reported = 0.0;
         crate::session::serve(rx, pick, yield_now, &mut |e| {
-            post(&e);
+            post_event(e);
             let now = super::wasm_memory_bytes();
             if (now - reported).abs() >= 1048576.0 {
                 reported = now;

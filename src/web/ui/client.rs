@@ -26,7 +26,7 @@ struct Inner {
     worker: RefCell<Option<Worker>>,
     /// Commands waiting for the worker to listen (its first message): a worker drops messages
     /// that arrive before its handler is installed, i.e. while its module is still loading.
-    waiting: RefCell<Option<Vec<Command>>>,
+    waiting: RefCell<Option<Vec<Outgoing>>>,
     device: Cell<DeviceChoice>,
     /// The files of the current dataset, sent again to a restarted worker.
     data: RefCell<Option<Rc<Vec<NamedFile>>>>,
@@ -42,6 +42,9 @@ struct Inner {
     /// store, the form): see [`Client::on_effect`].
     effects: RefCell<Option<EffectRunner>>,
 }
+
+/// A command, with a model file's bytes to send beside it ([`Client::send_beside`]).
+type Outgoing = (Command, Option<Uint8Array>);
 
 /// A cheap, clonable handle (all clones talk to the same worker).
 #[derive(Clone)]
@@ -83,9 +86,19 @@ impl Client {
         let me = self.clone();
         let on_message = Callback::new(move |m: JsValue| {
             let Ok(m) = m.dyn_into::<MessageEvent>() else { return };
-            let bytes = Uint8Array::new(&m.data()).to_vec();
+            // A checkpoint comes beside its message (`[event, bytes]`) and stays a JavaScript
+            // buffer (`held.rs`).
+            let (message, beside) = match m.data().dyn_into::<Array>() {
+                Ok(parts) => (parts.get(0), Some(Uint8Array::new(&parts.get(1)))),
+                Err(data) => (data, None),
+            };
+            let bytes = Uint8Array::new(&message).to_vec();
             me.heard();
             match protocol::decode::<Event>(&bytes) {
+                Ok(Event::Saved { file_name, epoch, autosave, .. }) if beside.is_some() => {
+                    let bytes = super::held::hold(beside.expect("checked"));
+                    me.saved(crate::shared::page::SavedModel { file_name, epoch, bytes }, autosave);
+                }
                 Ok(Event::Listening) => me.flush(),
                 Ok(Event::Fatal(message)) => me.restart(&message),
                 Ok(event) => {
@@ -114,9 +127,9 @@ impl Client {
         *self.0.worker.borrow_mut() = Some(worker);
         page.update(|s| s.busy = Some("starting the trainer…".into()));
         // First the device, then the current data, then whatever was asked meanwhile.
-        let mut first = vec![Command::Init { device: self.0.device.get() }];
+        let mut first = vec![(Command::Init { device: self.0.device.get() }, None)];
         if let Some(files) = self.0.data.borrow().clone() {
-            first.push(Command::LoadData { files: files.to_vec() });
+            first.push((Command::LoadData { files: files.to_vec() }, None));
         }
         let mut waiting = self.0.waiting.borrow_mut();
         first.extend(waiting.take().unwrap_or_default());
@@ -193,6 +206,17 @@ impl Client {
         }
     }
 
+    /// A checkpoint from the trainer, its bytes held outside the heap: a new autosave lets the
+    /// previous one go.
+    fn saved(&self, saved: crate::shared::page::SavedModel, autosave: bool) {
+        let before = self.0.page.peek(|s| s.autosave.as_ref().map(|a| a.bytes.clone()));
+        let effect = self.0.page.update(|s| s.saved(saved, autosave));
+        if autosave && let Some(old) = before {
+            super::held::release(&old);
+        }
+        self.run(vec![effect]);
+    }
+
     /// A message from the trainer: the page's state takes it in, then its effects run.
     fn deliver(&self, event: Event) {
         let now = web_sys::window().and_then(|w| w.performance()).map(|p| p.now());
@@ -212,20 +236,33 @@ impl Client {
     /// The worker listens: send what waited.
     fn flush(&self) {
         let waiting = self.0.waiting.borrow_mut().take().unwrap_or_default();
-        for c in waiting {
-            self.send(&c);
+        for (c, file) in waiting {
+            self.send_beside(&c, file.as_ref());
         }
     }
 
     pub fn send(&self, command: &Command) {
+        self.send_beside(command, None);
+    }
+
+    /// Send a command with a model file's bytes beside it (`[command, bytes]`, transferred: the
+    /// bytes are a copy made for the worker, so the held checkpoint stays), never through the
+    /// page's heap. The worker puts them into the command's file.
+    pub fn send_beside(&self, command: &Command, file: Option<&Uint8Array>) {
         if let Some(waiting) = self.0.waiting.borrow_mut().as_mut() {
-            waiting.push(command.clone());
+            waiting.push((command.clone(), file.cloned()));
             return;
         }
         let bytes = Uint8Array::from(&protocol::encode(command)[..]);
-        let transfer = Array::of1(&bytes.buffer());
+        let (message, transfer): (JsValue, Array) = match file {
+            Some(file) => {
+                let copy = file.slice(0, file.length());
+                (Array::of2(&bytes, &copy).into(), Array::of2(&bytes.buffer(), &copy.buffer()))
+            }
+            None => (bytes.clone().into(), Array::of1(&bytes.buffer())),
+        };
         let sent = match self.0.worker.borrow().as_ref() {
-            Some(w) => w.post_message_with_transfer(&bytes, &transfer).map_err(|e| format!("{e:?}")),
+            Some(w) => w.post_message_with_transfer(&message, &transfer).map_err(|e| format!("{e:?}")),
             None => Err("the trainer is not running".into()),
         };
         if let Err(e) = sent {

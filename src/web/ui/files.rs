@@ -45,9 +45,9 @@ pub async fn read(files: Vec<File>) -> Result<Vec<NamedFile>, String> {
 }
 
 /// Offer `bytes` as a download named `name` (an object URL clicked through a link).
-pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
+pub fn download(name: &str, bytes: &Uint8Array) -> Result<(), String> {
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let parts = js_sys::Array::of1(bytes);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/octet-stream");
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js)?;

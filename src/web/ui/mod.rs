@@ -11,6 +11,7 @@ mod drawpad;
 mod evaluation;
 mod explorer;
 mod files;
+mod held;
 mod measured;
 mod model;
 mod polite;

@@ -4,10 +4,11 @@
 
 use super::client::Client;
 use super::files;
+use super::held;
 use super::state::Page;
 use super::store;
 use crate::shared::files::NamedFile;
-use crate::shared::page::Effect;
+use crate::shared::page::{Effect, Payload};
 use crate::shared::protocol::Command;
 use crate::shared::settings::Form;
 use leptos::prelude::*;
@@ -18,14 +19,21 @@ pub fn run_effect(page: Page, form: RwSignal<Form>, effect: Effect) {
     match effect {
         // A checkpoint asked for: download it.
         Effect::Download(saved) => {
-            if let Err(e) = files::download(&saved.file_name, &saved.bytes) {
+            let offered = held::bytes(&saved.bytes).ok_or_else(|| "the checkpoint is gone".to_string());
+            if let Err(e) = offered.and_then(|b| files::download(&saved.file_name, &b)) {
                 page.update(|s| s.errors.model = Some(format!("cannot offer the download ({e})")));
             }
+            held::release(&saved.bytes); // the download has its own copy (a Blob)
         }
         // Autosaves go to the browser's store; the last one is offered after a reload.
         Effect::Store(saved) => leptos::task::spawn_local(async move {
             match store::put(&saved).await {
-                Ok(()) => page.update(|s| s.stored = Some(format!("Autosaved in this browser after epoch {}.", saved.epoch))),
+                // Written: the page keeps no copy (Resume reads it back from the store).
+                Ok(()) => {
+                    if let Some(held) = page.update(|s| s.autosave_stored(&saved)) {
+                        held::release(&held);
+                    }
+                }
                 Err(e) => page.update(|s| s.errors.model = Some(format!("autosave: {e}; training goes on"))),
             }
         }),
@@ -49,13 +57,13 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
     let settings = move || form.with_untracked(|f| f.parse(None));
     let load = {
         let client = client.clone();
-        move |file: NamedFile| match settings() {
+        move |file: NamedFile, beside: Option<js_sys::Uint8Array>| match settings() {
             Ok(settings) => {
                 page.update(|s| {
                     s.errors.model = None;
                     s.busy = Some(format!("loading {}…", file.name));
                 });
-                client.send(&Command::LoadModel { file, settings });
+                client.send_beside(&Command::LoadModel { file, settings }, beside.as_ref());
             }
             Err(_) => page.update(|s| {
                 s.errors.model = Some("fix the run settings first (epochs and images per epoch apply to the loaded model)".into())
@@ -72,7 +80,7 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
             let load = load.clone();
             leptos::task::spawn_local(async move {
                 match files::read(vec![file]).await {
-                    Ok(mut f) => load(f.remove(0)),
+                    Ok(mut f) => load(f.remove(0), None),
                     Err(e) => page.update(|s| s.errors.model = Some(e)),
                 }
             });
@@ -86,9 +94,20 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
         }
     };
     let resume = move |_| {
-        if let Some(saved) = page.peek(|s| s.autosave.clone()) {
-            load(NamedFile::new(saved.file_name.clone(), saved.bytes.to_vec()));
-        }
+        let Some(saved) = page.peek(|s| s.autosave.clone()) else { return };
+        let load = load.clone();
+        leptos::task::spawn_local(async move {
+            // The bytes go beside the command, straight to the worker (from the store, once written).
+            let bytes = match saved.bytes {
+                Payload::Stored { .. } => store::bytes().await,
+                ref held => Ok(held::bytes(held)),
+            };
+            match bytes {
+                Ok(Some(bytes)) => load(NamedFile::new(saved.file_name.clone(), Vec::new()), Some(bytes)),
+                Ok(None) => page.update(|s| s.errors.model = Some("the autosave is gone from this browser's store".into())),
+                Err(e) => page.update(|s| s.errors.model = Some(e)),
+            }
+        });
     };
     view! {
         <fieldset class="model">

@@ -3,11 +3,11 @@
 //! here may fail (private browsing, a full disk, IndexedDB switched off): failures are messages,
 //! never a broken page, and training goes on without autosave.
 
-use crate::shared::page::SavedModel;
+use super::held;
+use crate::shared::page::{Payload, SavedModel};
 use idb::builder::{DatabaseBuilder, ObjectStoreBuilder};
 use idb::{Database, TransactionMode};
 use js_sys::{Object, Reflect, Uint8Array};
-use std::sync::Arc;
 use wasm_bindgen::JsValue;
 
 const DATABASE: &str = "pad";
@@ -35,7 +35,7 @@ pub async fn put(saved: &SavedModel) -> Result<(), String> {
     let set = |k: &str, v: JsValue| Reflect::set(&value, &JsValue::from_str(k), &v).map(|_| ());
     set("file_name", JsValue::from_str(&saved.file_name))
         .and_then(|_| set("epoch", JsValue::from_f64(saved.epoch as f64)))
-        .and_then(|_| set("bytes", Uint8Array::from(saved.bytes.as_slice()).into()))
+        .and_then(|_| set("bytes", held::bytes(&saved.bytes).map_or(JsValue::UNDEFINED, JsValue::from)))
         .map_err(|_| "cannot build the autosave record".to_string())?;
     let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(fail)?;
     let store = tx.object_store(STORE).map_err(fail)?;
@@ -57,9 +57,22 @@ pub async fn get() -> Result<Option<SavedModel>, String> {
     let (Some(file_name), Some(epoch), Some(bytes)) = (
         field(&value, "file_name").and_then(|v| v.as_string()),
         field(&value, "epoch").and_then(|v| v.as_f64()),
-        field(&value, "bytes").map(|v| Uint8Array::new(&v).to_vec()),
+        field(&value, "bytes").map(|v| Uint8Array::new(&v)),
     ) else {
         return Err("the stored autosave is unreadable".into());
     };
-    Ok(Some(SavedModel { file_name, epoch: epoch as usize, bytes: Arc::new(bytes) }))
+    // Left in the store until Resume reads it back (the page holds no copy).
+    Ok(Some(SavedModel { file_name, epoch: epoch as usize, bytes: Payload::Stored { len: bytes.length() as usize } }))
+}
+
+/// The autosave's bytes, read back from the store (a JavaScript buffer: never copied into the
+/// page's heap).
+pub async fn bytes() -> Result<Option<Uint8Array>, String> {
+    let db = open().await?;
+    let fail = |e: idb::Error| format!("cannot read the autosave ({e})");
+    let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(fail)?;
+    let store = tx.object_store(STORE).map_err(fail)?;
+    let value = store.get(JsValue::from_str(KEY)).map_err(fail)?.await.map_err(fail)?;
+    db.close();
+    Ok(value.and_then(|v| field(&v, "bytes")).map(|v| Uint8Array::new(&v)))
 }
