@@ -328,3 +328,24 @@ fn the_diagram_shows_each_phase_as_the_trainer_routes_it() {
     assert!(nrem.parts.contains(&Part::Memory) && rem.parts.contains(&Part::Memory));
     assert!(rem.parts.contains(&Part::Discriminator) && !nrem.parts.contains(&Part::Discriminator));
 }
+
+#[test]
+fn a_small_device_gets_a_smaller_batch_and_subset_unless_the_address_chose_them() {
+    let mut p = PageParams::parse("");
+    p.fit_device(Some(8.0));
+    assert_eq!((p.form.text(Field::BatchSize), p.notes.len()), ("64".to_string(), 0));
+    p.fit_device(None);
+    assert!(p.notes.is_empty(), "a browser that does not say");
+    p.fit_device(Some(4.0));
+    assert_eq!((p.form.text(Field::BatchSize), p.form.text(Field::ImagesPerEpoch)), ("16".to_string(), "512".to_string()));
+    assert_eq!(
+        p.notes,
+        vec![
+            "this device reports 4 GB of memory: batch size 16, images per epoch 512 by default, to keep the tab small (set them higher if it copes)"
+        ]
+    );
+    let mut chosen = PageParams::parse("batch=32");
+    chosen.fit_device(Some(2.0));
+    assert_eq!((chosen.form.text(Field::BatchSize), chosen.form.text(Field::ImagesPerEpoch)), ("32".to_string(), "512".to_string()));
+    assert!(chosen.form.parse(None).is_ok());
+}

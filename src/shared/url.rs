@@ -69,6 +69,11 @@ impl Default for PageParams {
     }
 }
 
+/// A device reporting this much memory or less (GB) gets [`SMALL_DEVICE_SETTINGS`].
+pub const SMALL_DEVICE_GB: f64 = 4.0;
+/// Batch size and images per epoch on a small device.
+pub const SMALL_DEVICE_SETTINGS: (usize, usize) = (16, 512);
+
 /// Longest query read; the rest is ignored (with a note).
 pub const MAX_QUERY: usize = 2048;
 
@@ -136,6 +141,29 @@ impl PageParams {
             }
         }
         p
+    }
+
+    /// Fit a device that reports `gigabytes` of memory (`navigator.deviceMemory`, Chromium only):
+    /// at [`SMALL_DEVICE_GB`] or less, a smaller batch and subset ([`SMALL_DEVICE_SETTINGS`])
+    /// unless the address chose them, said in a note. A phone's browser ends a tab long before a
+    /// desktop's would.
+    pub fn fit_device(&mut self, gigabytes: Option<f64>) {
+        let Some(gb) = gigabytes.filter(|gb| *gb <= SMALL_DEVICE_GB) else { return };
+        let default = Form::from(&Settings::default());
+        let (batch, images) = SMALL_DEVICE_SETTINGS;
+        let mut changed = Vec::new();
+        for (field, value) in [(Field::BatchSize, batch), (Field::ImagesPerEpoch, images)] {
+            if self.form.text(field).trim() == default.text(field) {
+                self.form.set_text(field, &value.to_string());
+                changed.push(format!("{} {value}", field.label().to_lowercase()));
+            }
+        }
+        if !changed.is_empty() {
+            self.notes.push(format!(
+                "this device reports {gb} GB of memory: {} by default, to keep the tab small (set them higher if it copes)",
+                changed.join(", ")
+            ));
+        }
     }
 
     /// The query string that reproduces this page: settings, dataset, device, view (defaults left

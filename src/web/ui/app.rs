@@ -264,7 +264,10 @@ fn Plots(page: Page) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let params = PageParams::parse(&query);
+    let mut params = PageParams::parse(&query);
+    let device_memory =
+        web_sys::window().and_then(|w| js_sys::Reflect::get(&w.navigator(), &"deviceMemory".into()).ok()).and_then(|v| v.as_f64());
+    params.fit_device(device_memory);
     let page = Page::new();
     let client = Client::new(page, params.device);
     let bundled = DataChoice::Bundled(params.dataset);
