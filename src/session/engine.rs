@@ -95,7 +95,8 @@ fn ema(old: Option<f64>, new: f64) -> f64 {
 /// A pretrained snapshot shown while no run exists, with the data it is shown on.
 struct Pretrained {
     trainer: Trainer,
-    data: Dataset,
+    /// What it is shown on: `None` for the session's data (no copy), else its first test images.
+    data: Option<Dataset>,
     insight: Insight,
 }
 
@@ -117,9 +118,13 @@ pub struct Session {
 /// The data a model is shown, explored and evaluated on: the first `images` training images and
 /// at most [`PROBE_TEST_IMAGES`] test images.
 fn shown_data(data: &Dataset, images: usize) -> Dataset {
-    let mut data = data.clone().limit_train(images);
-    data.test = data.test.take(PROBE_TEST_IMAGES);
-    data
+    // Copies only what is kept (a clone of the whole set first would raise the worker's heap).
+    Dataset {
+        name: data.name.clone(),
+        classes: data.classes.clone(),
+        train: data.train.take(images),
+        test: data.test.take(PROBE_TEST_IMAGES),
+    }
 }
 
 impl Session {
@@ -153,8 +158,8 @@ impl Session {
             }
             Command::Tune(knobs) => (Topic::Settings, self.tune(knobs, out)),
             Command::Save => (Topic::Model, self.save(false, out).await),
-            Command::LoadModel { file, settings } => (Topic::Model, self.load_model(&file, settings, out).await),
-            Command::Pretrained { file } => (Topic::Model, self.show_pretrained(&file, out).await),
+            Command::LoadModel { file, settings } => (Topic::Model, self.load_model(file, settings, out).await),
+            Command::Pretrained { file } => (Topic::Model, self.show_pretrained(file, out).await),
             Command::Dream(request) => (Topic::Model, self.dream(request, out).await),
             Command::Evaluate => (Topic::Model, self.evaluate(out).await),
             Command::Drawn { pixels } => (Topic::Drawing, self.drawn(pixels, out).await),
@@ -228,13 +233,15 @@ impl Session {
         Ok(())
     }
 
-    /// A checkpoint file's header, if it fits the loaded data (its channels); errors name the file.
-    fn fitting_header(&self, file: &NamedFile) -> Result<(checkpoint::CheckpointHeader, &Dataset), Error> {
+    /// A checkpoint file opened (its header read, the file's bytes taken, not copied), if it fits
+    /// the loaded data (its channels); errors name the file.
+    fn fitting(&self, file: NamedFile) -> Result<(checkpoint::Opened, &Dataset), Error> {
         let data = self.data.as_ref().ok_or_else(|| Error::Config("load the data to continue on first".into()))?;
-        let header = checkpoint::read_header(&file.bytes).map_err(|e| named(file, e))?;
+        let opened = checkpoint::Opened::new(file.bytes).map_err(|e| named(&file.name, e))?;
+        let header = &opened.header;
         if header.channels != data.channels() {
             return Err(named(
-                file,
+                &file.name,
                 Error::Checkpoint(format!(
                     "the model was trained on {}-channel images ({}), the loaded data ({}) has {} channel{}",
                     header.channels,
@@ -245,27 +252,30 @@ impl Session {
                 )),
             ));
         }
-        Ok((header, data))
+        Ok((opened, data))
     }
 
     /// A checkpoint file's model, for the loaded data: checked in full (format, version, every
     /// tensor, the data's channels) before anything changes; errors name the file.
-    fn open_model(&self, file: &NamedFile) -> Result<(Trainer, checkpoint::CheckpointHeader, &Dataset), Error> {
-        let (_, data) = self.fitting_header(file)?;
-        let (trainer, header) = checkpoint::from_bytes(&file.bytes, &self.device).map_err(|e| named(file, e))?;
+    fn open_model(&self, file: NamedFile) -> Result<(Trainer, checkpoint::CheckpointHeader, &Dataset), Error> {
+        let name = file.name.clone();
+        let (opened, data) = self.fitting(file)?;
+        let (trainer, header) = opened.load(&self.device).map_err(|e| named(&name, e))?;
         Ok((trainer, header, data))
     }
 
     /// Show a pretrained snapshot while no run exists (the state stays idle), and only on the data
     /// it was trained on (the page may have switched datasets while it downloaded).
-    async fn show_pretrained(&mut self, file: &NamedFile, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
-        let data = match self.fitting_header(file) {
-            Ok((header, data)) if self.active.is_none() && header.dataset == data.name => data,
+    async fn show_pretrained(&mut self, file: NamedFile, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+        let name = file.name.clone();
+        let (opened, data) = match self.fitting(file) {
+            Ok((opened, data)) if self.active.is_none() && opened.header.dataset == data.name => (opened, data),
             _ => return Ok(()), // a run exists, or other data arrived while the snapshot downloaded
         };
-        let (trainer, header) = checkpoint::from_bytes(&file.bytes, &self.device).map_err(|e| named(file, e))?;
-        let data = shown_data(data, data.train.len());
-        let pictures = model_pictures(&trainer, &data).await?;
+        let (trainer, header) = opened.load(&self.device).map_err(|e| named(&name, e))?;
+        // Shown on the session's own data, unless its test split is larger than the page measures.
+        let data = (data.test.len() > PROBE_TEST_IMAGES).then(|| shown_data(data, data.train.len()));
+        let pictures = model_pictures(&trainer, data.as_ref().or(self.data.as_ref()).expect("fitting needs data")).await?;
         out(Event::Pretrained { variant: header.config.variant, epoch: header.epoch, dataset: header.dataset });
         out(Event::Images(pictures));
         self.pretrained = Some(Pretrained { trainer, data, insight: Insight::default() });
@@ -273,7 +283,7 @@ impl Session {
     }
 
     /// Rebuild the run from a checkpoint file, paused. Checked in full before anything changes.
-    async fn load_model(&mut self, file: &NamedFile, settings: Settings, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
+    async fn load_model(&mut self, file: NamedFile, settings: Settings, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
         let (trainer, header, data) = self.open_model(file)?;
         let settings = Settings::continuing(trainer.config(), header.epoch, &settings, data.train.len());
         settings.check(Some(data.train.len())).map_err(|e| Error::Config(super::settings::describe(&e)))?;
@@ -301,7 +311,10 @@ impl Session {
     fn model(&self, needs: &str) -> Result<(&Trainer, &Dataset), Error> {
         match (&self.active, &self.pretrained) {
             (Some(a), _) => Ok((a.run.trainer(), a.run.data())),
-            (None, Some(p)) => Ok((&p.trainer, &p.data)),
+            (None, Some(p)) => match p.data.as_ref().or(self.data.as_ref()) {
+                Some(data) => Ok((&p.trainer, data)),
+                None => Err(Error::Config(format!("{needs} needs data: load a dataset"))),
+            },
             (None, None) => Err(Error::Config(format!("{needs} needs a model: start a run or load one"))),
         }
     }
@@ -557,8 +570,8 @@ impl Session {
 }
 
 /// A checkpoint error, naming the file it came from.
-fn named(file: &NamedFile, e: Error) -> Error {
-    Error::Checkpoint(format!("{}: {}", file.name, e.to_string().trim_start_matches("checkpoint: ")))
+fn named(file: &str, e: Error) -> Error {
+    Error::Checkpoint(format!("{file}: {}", e.to_string().trim_start_matches("checkpoint: ")))
 }
 
 /// The probes need a test split and at least one probe batch of training latents.

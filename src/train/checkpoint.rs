@@ -309,9 +309,36 @@ pub fn weights_only_half(bytes: &[u8]) -> Result<Vec<u8>, Error> {
 /// keeps whatever model it had.
 pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<(Trainer, CheckpointHeader), Error> {
     let (reader, header) = open(bytes)?;
+    load(reader, header, bytes.len(), device)
+}
+
+/// A checkpoint file opened: its header read and checked, its tensors not read yet. It takes the
+/// file's bytes (no copy: in the browser a copy of a 40 MB file raises the worker's heap for good).
+pub struct Opened {
+    reader: Reader,
+    pub header: CheckpointHeader,
+    len: usize,
+}
+
+impl Opened {
+    pub fn new(bytes: Vec<u8>) -> Result<Self, Error> {
+        let len = bytes.len();
+        let reader =
+            Reader::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint ({e})")))?;
+        let header = header_of(&reader)?;
+        Ok(Self { reader, header, len })
+    }
+
+    /// The model on `device`: every tensor checked.
+    pub fn load(self, device: &Device) -> Result<(Trainer, CheckpointHeader), Error> {
+        load(self.reader, self.header, self.len, device)
+    }
+}
+
+fn load(reader: Reader, header: CheckpointHeader, file_len: usize, device: &Device) -> Result<(Trainer, CheckpointHeader), Error> {
     let scalars = reader.scalars().clone();
     let mut stored = HashMap::new();
-    for t in tensors(reader, bytes.len())? {
+    for t in tensors(reader, file_len)? {
         stored.insert(t.name.clone(), values(&t)?);
     }
     let tensors = stored;

@@ -310,10 +310,11 @@ pub fn App() -> impl IntoView {
                 asked.set(true);
                 let client = client.clone();
                 leptos::task::spawn_local(async move {
-                    match super::files::fetch(&url).await {
-                        // Still nothing else to show, on the data it was made for.
+                    match super::files::fetch_js(&url).await {
+                        // Still nothing else to show, on the data it was made for. The bytes go
+                        // beside the command, straight to the worker.
                         Ok(bytes) if !page.peek(|s| s.has_run()) && choice.get_untracked() == shown => {
-                            client.send(&Command::Pretrained { file: NamedFile::new(name, bytes) })
+                            client.send_beside(&Command::Pretrained { file: NamedFile::new(name, Vec::new()) }, Some(&bytes))
                         }
                         Ok(_) => {}
                         Err(e) => page

@@ -16,13 +16,18 @@ fn js(e: wasm_bindgen::JsValue) -> String {
 
 /// GET `url` from the page's origin.
 pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    Ok(fetch_js(url).await?.to_vec())
+}
+
+/// Fetch `url`'s bytes as a JavaScript buffer (to send beside a command: never through the heap).
+pub async fn fetch_js(url: &str) -> Result<Uint8Array, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response: Response = JsFuture::from(window.fetch_with_str(url)).await.map_err(js)?.dyn_into().map_err(js)?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", response.status()));
     }
     let buffer = JsFuture::from(response.array_buffer().map_err(js)?).await.map_err(js)?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    Ok(Uint8Array::new(&buffer))
 }
 
 /// The files of a picker or a drop, taken at once (a picker's list empties when it is reset).
