@@ -129,11 +129,30 @@ pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], hist
             scalars.push((format!("{key}.time"), s.time));
         }
     }
-    let tensors = read_named(named)
-        .await?
-        .into_iter()
-        .map(|(name, shape, v)| burn_pack::Tensor::new(name, DType::F32, shape, None, f32_bytes(v)))
-        .collect();
+    // Where a tensor can be read synchronously (the CPU backend; anything native), each is read
+    // as the writer reaches it and dropped before the next: the save's peak is the file plus one
+    // tensor, not the file twice (in the browser, the worker's heap keeps its peak for good).
+    // WebGPU in the browser must never be read synchronously: there, all are read first (async).
+    let sync = cfg!(not(target_family = "wasm")) || *trainer.device() == Device::flex();
+    let tensors = if sync {
+        named
+            .into_iter()
+            .map(|(name, t, shape)| {
+                let len = shape.iter().product::<usize>() * std::mem::size_of::<f32>();
+                let what = name.clone();
+                burn_pack::Tensor::deferred(name, DType::F32, shape, None, len, move || {
+                    let v = t.clone().into_data().convert::<f32>().try_into_vec::<f32>();
+                    v.map(f32_bytes).map_err(|e| burn_pack::Error::IoError(format!("{what}: {e:?}")))
+                })
+            })
+            .collect()
+    } else {
+        read_named(named)
+            .await?
+            .into_iter()
+            .map(|(name, shape, v)| burn_pack::Tensor::new(name, DType::F32, shape, None, f32_bytes(v)))
+            .collect()
+    };
     let shape = trainer.shape();
     let header = CheckpointHeader {
         format: FORMAT.into(),
