@@ -25,7 +25,7 @@ const server = await serve();
 const chrome = await browser();
 const rows = [];
 for (const batch of batches.length ? batches : [8, 32]) {
-  for (const device of ['webgpu', 'cpu']) {
+  for (const device of (process.env.DEVICES ?? 'webgpu,cpu').split(',')) {
     const loaded = Date.now();
     const { page } = await open(chrome, `${server.url}?device=${device}`);
     await page.waitForFunction(() => /Running on/.test(document.getElementById('device-info')?.innerText)
