@@ -5,8 +5,7 @@
 //! ([`Knobs::preset`]).
 
 use super::config::{PhaseWeights, Variant};
-use super::limits::{learning_rate_ok, weight_ok};
-use super::settings::Field;
+use super::settings::{Settings, describe};
 use serde::{Deserialize, Serialize};
 
 /// What a run trains with now, of what may change while it runs.
@@ -23,19 +22,12 @@ impl Knobs {
         preset_of(&self.weights)
     }
 
-    /// Knobs a run can be turned to (within the settings' ranges), or the settings form's message
-    /// for the first that is not.
+    /// Knobs a run can be turned to: the settings table's own checks of these settings, with the
+    /// form's message for each that fails.
     pub fn check(&self) -> Result<(), String> {
-        let w = self.weights;
-        let weights =
-            [(Field::WakeWeight, w.wake), (Field::NremWeight, w.nrem), (Field::RemWeight, w.rem), (Field::Epsilon, w.wake_noise_std)];
-        if let Some((field, _)) = weights.into_iter().find(|(_, v)| !weight_ok(*v)) {
-            return Err(field.message());
-        }
-        if !learning_rate_ok(self.learning_rate) {
-            return Err(Field::LearningRate.message());
-        }
-        Ok(())
+        let mut settings = Settings::default();
+        settings.set_knobs(*self);
+        settings.check(None).map_err(|errors| describe(&errors))
     }
 
     /// What differs from `before`, short: "R 1 → 0, lr 0.0002 → 0.0001".
