@@ -94,14 +94,14 @@ impl Client {
             };
             let bytes = Uint8Array::new(&message).to_vec();
             me.heard();
-            match protocol::decode::<Event>(&bytes) {
-                Ok(Event::Saved { file_name, epoch, autosave, .. }) if beside.is_some() => {
-                    let bytes = super::held::hold(beside.expect("checked"));
+            match (protocol::decode::<Event>(&bytes), beside) {
+                (Ok(Event::Saved { file_name, epoch, autosave, .. }), Some(beside)) => {
+                    let bytes = super::held::hold(beside);
                     me.saved(crate::shared::page::SavedModel { file_name, epoch, bytes }, autosave);
                 }
-                Ok(Event::Listening) => me.flush(),
-                Ok(Event::Fatal(message)) => me.restart(&message),
-                Ok(event) => {
+                (Ok(Event::Listening), _) => me.flush(),
+                (Ok(Event::Fatal(message)), _) => me.restart(&message),
+                (Ok(event), _) => {
                     match &event {
                         Event::DataLoaded(_) => {
                             if let Some(files) = me.0.offered.borrow_mut().take() {
@@ -113,7 +113,7 @@ impl Client {
                     }
                     me.deliver(event)
                 }
-                Err(e) => page.update(|s| s.errors.run = Some(format!("unreadable message from the trainer: {e}"))),
+                (Err(e), _) => page.update(|s| s.errors.run = Some(format!("unreadable message from the trainer: {e}"))),
             }
         });
         let me = self.clone();

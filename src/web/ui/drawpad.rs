@@ -5,15 +5,17 @@
 //! Fashion-MNIST).
 
 use super::client::Client;
-use super::draw;
+use super::explorer::Picture;
 use super::state::Page;
 use crate::shared::drawing::{self, EXAMPLES, Stroke};
-use crate::shared::images::HostImages;
 use crate::shared::protocol::DrawnView;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
+
+/// The panel, as the pictures' text alternatives name it.
+const OF: &str = "Drawing pad";
 
 /// Side of the pad in canvas pixels; the pen's width, as a share of it (MNIST's strokes are about
 /// a tenth of the digit's box).
@@ -61,30 +63,10 @@ fn position(canvas: &HtmlCanvasElement, ev: &PointerEvent) -> (f64, f64) {
     (ev.offset_x() as f64 * scale, ev.offset_y() as f64 * scale)
 }
 
-/// One titled picture of what the model makes of the drawing.
-#[component]
-fn Picture(id: &'static str, title: &'static str, page: Page, pick: fn(&DrawnView) -> HostImages) -> impl IntoView {
-    let canvas = NodeRef::<Canvas>::new();
-    let drawn = page.select_shared(|s| s.drawn.clone());
-    Effect::new(move |_| {
-        if let Some(c) = canvas.get() {
-            match drawn.get() {
-                Some(d) => draw::grid(&c, &pick(&d)),
-                None => draw::grid(&c, &HostImages { count: 0, channels: 1, side: 32, pixels: Vec::new() }),
-            }
-        }
-    });
-    view! {
-        <figure class="dream-picture">
-            <canvas id=id node_ref=canvas class="grid" width="32" height="32" role="img" aria-label=format!("Drawing pad: {title}")></canvas>
-            <figcaption>{title}</figcaption>
-        </figure>
-    }
-}
-
 #[component]
 pub fn DrawingPad(client: Client, page: Page) -> impl IntoView {
     let pad = NodeRef::<Canvas>::new();
+    let shown = page.select_shared(|s| s.drawn.clone());
     let pen_down = RwSignal::new(false);
     let one_channel = page.select(|s| s.data.as_ref().is_some_and(|d| d.channels == 1));
     let fit = move || page.peek(|s| s.data.as_ref().map_or(20, |d| drawing::fit_for(&d.name)));
@@ -204,10 +186,10 @@ pub fn DrawingPad(client: Client, page: Page) -> impl IntoView {
                     </div>
                 </div>
                 <div class="explorer-pictures">
-                    <Picture id="drawn-input" title="what the model sees (32×32)" page pick=|d| d.input.clone() />
-                    <Picture id="drawn-reconstruction" title="G(E_z(x)): its reconstruction" page pick=|d| d.reconstruction.clone() />
-                    <Picture id="drawn-occluded" title="30 % of it occluded" page pick=|d| d.occluded.clone() />
-                    <Picture id="drawn-seen" title="G(E_z(occluded)): what E still sees" page pick=|d| d.seen.clone() />
+                    <Picture id="drawn-input" title="what the model sees (32×32)" of=OF shown pick=|d: &DrawnView| d.input.clone() blank_when_gone=true />
+                    <Picture id="drawn-reconstruction" title="G(E_z(x)): its reconstruction" of=OF shown pick=|d: &DrawnView| d.reconstruction.clone() blank_when_gone=true />
+                    <Picture id="drawn-occluded" title="30 % of it occluded" of=OF shown pick=|d: &DrawnView| d.occluded.clone() blank_when_gone=true />
+                    <Picture id="drawn-seen" title="G(E_z(occluded)): what E still sees" of=OF shown pick=|d: &DrawnView| d.seen.clone() blank_when_gone=true />
                 </div>
                 <div class="drawing-probe">
                     <p id="drawing-error" class="error" role="alert">{move || page.with(|s| s.errors.drawing.clone())}</p>

@@ -9,20 +9,35 @@ use crate::shared::images::HostImages;
 use crate::shared::protocol::{DreamRequest, DreamView};
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use std::sync::Arc;
 
-/// One titled picture of the explorer.
+/// The panel, as the pictures' text alternatives name it.
+const OF: &str = "Dream explorer";
+
+/// One titled picture of a model's answer (the explorer's dream, the drawing pad's view): `pick`
+/// takes it from the answer `shown`, and `of` names the panel for the text alternative. With
+/// `blank_when_gone`, an answer taken away (a cleared drawing) blanks it; otherwise the last stays.
 #[component]
-fn Picture(id: &'static str, title: &'static str, page: Page, pick: fn(&DreamView) -> HostImages) -> impl IntoView {
+pub(super) fn Picture<T: Send + Sync + 'static>(
+    id: &'static str,
+    title: &'static str,
+    of: &'static str,
+    shown: Memo<Option<Arc<T>>>,
+    pick: fn(&T) -> HostImages,
+    #[prop(optional)] blank_when_gone: bool,
+) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let dream = page.select_shared(|s| s.dream.clone());
     Effect::new(move |_| {
-        if let (Some(c), Some(d)) = (canvas.get(), dream.get()) {
-            draw::grid(&c, &pick(&d));
+        let Some(c) = canvas.get() else { return };
+        match shown.get() {
+            Some(answer) => draw::grid(&c, &pick(&answer)),
+            None if blank_when_gone => draw::grid(&c, &HostImages { count: 0, channels: 1, side: 32, pixels: Vec::new() }),
+            None => {}
         }
     });
     view! {
         <figure class="dream-picture">
-            <canvas id=id node_ref=canvas class="grid" width="32" height="32" role="img" aria-label=format!("Dream explorer: {title}")></canvas>
+            <canvas id=id node_ref=canvas class="grid" width="32" height="32" role="img" aria-label=format!("{of}: {title}")></canvas>
             <figcaption>{title}</figcaption>
         </figure>
     }
@@ -30,6 +45,7 @@ fn Picture(id: &'static str, title: &'static str, page: Page, pick: fn(&DreamVie
 
 #[component]
 pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
+    let shown = page.select_shared(|s| s.dream.clone());
     let first = RwSignal::new(0usize);
     let second = RwSignal::new(1usize);
     let mix = RwSignal::new(0.5f32);
@@ -102,11 +118,11 @@ pub fn DreamExplorer(client: Client, page: Page) -> impl IntoView {
                     <p class="note">{move || (!has_model.get()).then_some("Start a run or load a model to dream.")}</p>
                 </div>
                 <div class="explorer-pictures">
-                    <Picture id="dream-a" title="memory 1" page pick=|d| d.first.clone() />
-                    <Picture id="dream-b" title="memory 2" page pick=|d| d.second.clone() />
-                    <Picture id="dream" title="REM dream G(z)" page pick=|d| d.dream.clone() />
-                    <Picture id="dream-occluded" title="NREM: occluded dream of memory 1" page pick=|d| d.occluded.clone() />
-                    <Picture id="dream-seen" title="G(E(occluded)): what E makes of it" page pick=|d| d.seen.clone() />
+                    <Picture id="dream-a" title="memory 1" of=OF shown pick=|d: &DreamView| d.first.clone() />
+                    <Picture id="dream-b" title="memory 2" of=OF shown pick=|d: &DreamView| d.second.clone() />
+                    <Picture id="dream" title="REM dream G(z)" of=OF shown pick=|d: &DreamView| d.dream.clone() />
+                    <Picture id="dream-occluded" title="NREM: occluded dream of memory 1" of=OF shown pick=|d: &DreamView| d.occluded.clone() />
+                    <Picture id="dream-seen" title="G(E(occluded)): what E makes of it" of=OF shown pick=|d: &DreamView| d.seen.clone() />
                 </div>
             </div>
         </section>

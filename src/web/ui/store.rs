@@ -45,15 +45,20 @@ pub async fn put(saved: &SavedModel) -> Result<(), String> {
     Ok(())
 }
 
-/// The autosave, if there is one.
-pub async fn get() -> Result<Option<SavedModel>, String> {
+/// The stored autosave record, if there is one.
+async fn record() -> Result<Option<JsValue>, String> {
     let db = open().await?;
     let fail = |e: idb::Error| format!("cannot read the autosave ({e})");
     let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(fail)?;
     let store = tx.object_store(STORE).map_err(fail)?;
     let value = store.get(JsValue::from_str(KEY)).map_err(fail)?.await.map_err(fail)?;
     db.close();
-    let Some(value) = value else { return Ok(None) };
+    Ok(value)
+}
+
+/// The autosave, if there is one.
+pub async fn get() -> Result<Option<SavedModel>, String> {
+    let Some(value) = record().await? else { return Ok(None) };
     let (Some(file_name), Some(epoch), Some(bytes)) = (
         field(&value, "file_name").and_then(|v| v.as_string()),
         field(&value, "epoch").and_then(|v| v.as_f64()),
@@ -68,11 +73,5 @@ pub async fn get() -> Result<Option<SavedModel>, String> {
 /// The autosave's bytes, read back from the store (a JavaScript buffer: never copied into the
 /// page's heap).
 pub async fn bytes() -> Result<Option<Uint8Array>, String> {
-    let db = open().await?;
-    let fail = |e: idb::Error| format!("cannot read the autosave ({e})");
-    let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(fail)?;
-    let store = tx.object_store(STORE).map_err(fail)?;
-    let value = store.get(JsValue::from_str(KEY)).map_err(fail)?.await.map_err(fail)?;
-    db.close();
-    Ok(value.and_then(|v| field(&v, "bytes")).map(|v| Uint8Array::new(&v)))
+    Ok(record().await?.and_then(|v| field(&v, "bytes")).map(|v| Uint8Array::new(&v)))
 }
