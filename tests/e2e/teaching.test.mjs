@@ -134,9 +134,11 @@ test('draw your own input: the model reconstructs it, and reads it once a probe 
   await page.locator('#drawpad').scrollIntoViewIfNeeded();
   // A "1" drawn with the mouse: the pretrained snapshot answers at once.
   await stroke(page, [[0.45, 0.2], [0.55, 0.1], [0.55, 0.9]]);
+  // The model's answer has arrived once the note speaks of it (the canvas is 32 wide in the HTML
+  // before anything is drawn, so its width alone does not say so).
+  await shows(page, 'drawing-note', 'No linear probe yet');
   await until(page, () => document.getElementById('drawn-reconstruction').width === 32, null, { what: 'the drawing reconstructed' });
   const one = await pixels(page, 'drawn-reconstruction');
-  assert.match(await text(page, '#drawing-note'), /No linear probe yet/);
   // Cleared and drawn again (a horizontal bar): another reconstruction.
   await page.click('#drawing-clear');
   await stroke(page, [[0.15, 0.5], [0.85, 0.5]]);
