@@ -19,7 +19,10 @@
 //! (`data-cargo-no-default-features` in index.html), so it does not carry Burn's kernels; the
 //! split is the list of modules below, not gates item by item.
 
-#![forbid(unsafe_code)] // the one `unsafe` of the project is `run_constructors_once!`, expanded in the browser binaries
+// `unsafe` in one place: the matrix-product call of the lowered convolutions
+// (`model::conv::lowering::matmul`, bounds asserted before it); plus `run_constructors_once!`, expanded in
+// the browser binaries.
+#![deny(unsafe_code)]
 
 // Burn-free: the messages, settings and records the page and the trainer share, and the page's
 // own state. The page's wasm module is built from this alone (feature `trainer` off).

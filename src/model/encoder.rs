@@ -1,6 +1,6 @@
 //! Encoder/discriminator `E` (docs/decisions.md#encoder; `network.py::Discriminator`).
 
-use super::{Init, ModelShape, covering};
+use super::{Init, ModelShape, conv, covering};
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, sigmoid};
@@ -42,9 +42,9 @@ impl Encoder {
 
     /// conv1–3 with LeakyReLU(0.2): (B, C, 32, 32) → (B, 256, 4, 4).
     fn trunk(&self, x: Tensor<4>) -> Tensor<4> {
-        let h = leaky_relu(self.conv1.forward(x), SLOPE); // (B, 64, 16, 16)
-        let h = leaky_relu(self.conv2.forward(h), SLOPE); // (B, 128, 8, 8)
-        leaky_relu(self.conv3.forward(h), SLOPE) // (B, 256, 4, 4)
+        let h = leaky_relu(conv::conv2d(&self.conv1, x), SLOPE); // (B, 64, 16, 16)
+        let h = leaky_relu(conv::conv2d(&self.conv2, h), SLOPE); // (B, 128, 8, 8)
+        leaky_relu(conv::conv2d(&self.conv3, h), SLOPE) // (B, 256, 4, 4)
     }
 
     /// `E_z` on the trunk's output: (B, n_z).

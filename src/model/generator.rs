@@ -1,7 +1,7 @@
 //! Generator `G` (docs/decisions.md#generator; `network.py::Generator`): the encoder's mirror with
 //! transposed convs.
 
-use super::{Init, ModelShape, covering};
+use super::{Init, ModelShape, conv, covering};
 use burn::nn::conv::ConvTranspose2d;
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, tanh};
@@ -35,8 +35,8 @@ impl Generator {
     /// is the same thing since nothing in G lies after that layer.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
         let h = leaky_relu(covering::tconv_from_point(&self.tconv1, z), SLOPE); // (B, 256, 4, 4)
-        let h = leaky_relu(self.tconv2.forward(h), SLOPE); // (B, 128, 8, 8)
-        let h = leaky_relu(self.tconv3.forward(h), SLOPE); // (B, 64, 16, 16)
-        tanh(self.tconv4.forward(h)) // (B, C, 32, 32)
+        let h = leaky_relu(conv::conv_transpose2d(&self.tconv2, h), SLOPE); // (B, 128, 8, 8)
+        let h = leaky_relu(conv::conv_transpose2d(&self.tconv3, h), SLOPE); // (B, 64, 16, 16)
+        tanh(conv::conv_transpose2d(&self.tconv4, h)) // (B, C, 32, 32)
     }
 }

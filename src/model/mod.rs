@@ -4,6 +4,7 @@
 //! Both are plain Burn modules over a runtime [`Device`](burn::tensor::Device); the same code runs on
 //! the CPU (Flex), natively on wgpu, and on WebGPU in the browser.
 
+pub mod conv;
 pub mod covering;
 mod encoder;
 mod generator;

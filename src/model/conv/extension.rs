@@ -1,0 +1,202 @@
+//! The lowered convolutions as a Burn backend extension (`#[backend_extension]`): the operation on
+//! the CPU backend (Flex) and its handwritten backward pass (`Autodiff<Flex>`).
+//!
+//! A transposed convolution is the input gradient of the convolution it mirrors — the same
+//! geometry with input and output swapped — so both layers reduce to the three products of
+//! [`lowering`], and each one's backward pass is the other's forward pass plus a weight gradient:
+//!
+//! | | forward | input gradient | weight gradient |
+//! | --- | --- | --- | --- |
+//! | convolution | `forward(x)` | `input_grad(dy)` | `weight_grad(x, dy)` |
+//! | transposed convolution | `input_grad(x)` | `forward(dy)` | `weight_grad(dy, x)` |
+
+use super::lowering::{self, Geometry};
+use burn::backend::autodiff::NodeId;
+use burn::backend::autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::{Autodiff, Backend, Flex, TensorMetadata, backend_extension, tensor::FloatTensor};
+use burn::tensor::TensorData;
+use std::borrow::Cow;
+
+/// Convolutions of PAD's shape (square kernel, one stride and padding on every side, a bias) as
+/// large matrix products. Only the CPU backend implements it; `super` decides when it runs.
+#[backend_extension(Flex, Autodiff)]
+pub trait LoweredConv: Backend {
+    /// `x (B, C, H, W) ⋆ weight (O, C, k, k) + bias (O)` → (B, O, P, Q).
+    fn lowered_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self>;
+
+    /// The transposed convolution of `x (B, I, H, W)` with `weight (I, O, k, k)` plus `bias (O)`
+    /// → (B, O, (H−1)·s − 2·pad + k, …), no output padding.
+    fn lowered_conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self>;
+}
+
+/// The geometry of a convolution from its input and weight shapes.
+fn conv_geometry(x: &impl TensorMetadata, weight: &impl TensorMetadata, stride: usize, padding: usize) -> Geometry {
+    let (x, w) = (x.shape(), weight.shape());
+    Geometry { batch: x[0], channels: x[1], height: x[2], width: x[3], filters: w[0], kernel: w[2], stride, padding }
+}
+
+/// The geometry of the convolution a transposed convolution mirrors: its input is the transposed
+/// convolution's output, its filters the transposed convolution's input channels.
+fn transposed_geometry(x: &impl TensorMetadata, weight: &impl TensorMetadata, stride: usize, padding: usize) -> Geometry {
+    let (x, w) = (x.shape(), weight.shape());
+    let side = |n: usize| ((n - 1) * stride + w[2]).saturating_sub(2 * padding);
+    Geometry { batch: x[0], channels: w[1], height: side(x[2]), width: side(x[3]), filters: x[1], kernel: w[2], stride, padding }
+}
+
+/// A tensor's values in order, borrowed when already contiguous.
+fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+    match t.as_slice::<f32>() {
+        Some(v) => Cow::Borrowed(v),
+        None => Cow::Owned(t.to_contiguous().as_slice::<f32>().expect("contiguous f32").to_vec()),
+    }
+}
+
+fn flex(values: Vec<f32>, shape: [usize; 4]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+fn bias(values: Vec<f32>) -> FlexTensor {
+    let n = values.len();
+    FlexTensor::from_data(TensorData::new(values, [n]))
+}
+
+fn conv_input_shape(g: &Geometry) -> [usize; 4] {
+    [g.batch, g.channels, g.height, g.width]
+}
+
+fn conv_output_shape(g: &Geometry) -> [usize; 4] {
+    [g.batch, g.filters, g.out_height(), g.out_width()]
+}
+
+fn weight_shape(g: &Geometry) -> [usize; 4] {
+    [g.filters, g.channels, g.kernel, g.kernel]
+}
+
+impl LoweredConv for Flex {
+    fn lowered_conv2d(x: FlexTensor, weight: FlexTensor, b: FlexTensor, stride: usize, padding: usize) -> FlexTensor {
+        let g = conv_geometry(&x, &weight, stride, padding);
+        let y = lowering::forward(&g, &values(&x), &values(&weight), Some(&values(&b)));
+        flex(y, conv_output_shape(&g))
+    }
+
+    fn lowered_conv_transpose2d(x: FlexTensor, weight: FlexTensor, b: FlexTensor, stride: usize, padding: usize) -> FlexTensor {
+        let g = transposed_geometry(&x, &weight, stride, padding);
+        let y = lowering::input_grad(&g, &values(&x), &values(&weight), Some(&values(&b)));
+        flex(y, conv_input_shape(&g))
+    }
+}
+
+/// What a lowered layer's backward pass needs: its input and weight, saved by the autodiff graph,
+/// and the convolution's geometry.
+type Saved = (NodeId, NodeId, Geometry);
+
+#[derive(Debug)]
+struct ConvBackward;
+
+impl Backward<Flex, 3> for ConvBackward {
+    type State = Saved;
+
+    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let [node_x, node_w, node_b] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let (x, w, g) = ops.state;
+        let x: FlexTensor = checkpointer.retrieve_node_output(x);
+        let w: FlexTensor = checkpointer.retrieve_node_output(w);
+        let dy = values(&dy);
+        if let Some(node) = node_x {
+            grads.register::<Flex>(node.id, flex(lowering::input_grad(&g, &dy, &values(&w), None), conv_input_shape(&g)));
+        }
+        if let Some(node) = node_w {
+            grads.register::<Flex>(node.id, flex(lowering::weight_grad(&g, &values(&x), &dy), weight_shape(&g)));
+        }
+        if let Some(node) = node_b {
+            grads.register::<Flex>(node.id, bias(lowering::channel_sums(&dy, g.batch, g.filters)));
+        }
+    }
+}
+
+#[derive(Debug)]
+struct TransposedBackward;
+
+impl Backward<Flex, 3> for TransposedBackward {
+    type State = Saved;
+
+    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let [node_x, node_w, node_b] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let (x, w, g) = ops.state;
+        let x: FlexTensor = checkpointer.retrieve_node_output(x);
+        let w: FlexTensor = checkpointer.retrieve_node_output(w);
+        let dy = values(&dy);
+        if let Some(node) = node_x {
+            grads.register::<Flex>(node.id, flex(lowering::forward(&g, &dy, &values(&w), None), conv_output_shape(&g)));
+        }
+        if let Some(node) = node_w {
+            grads.register::<Flex>(node.id, flex(lowering::weight_grad(&g, &dy, &values(&x)), weight_shape(&g)));
+        }
+        if let Some(node) = node_b {
+            grads.register::<Flex>(node.id, bias(lowering::channel_sums(&dy, g.batch, g.channels)));
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> LoweredConv for Autodiff<Flex, C> {
+    fn lowered_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self> {
+        let g = conv_geometry(&x, &weight, stride, padding);
+        match ConvBackward.prepare::<C>([x.node(), weight.node(), b.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(mut prep) => {
+                let saved = (prep.checkpoint(&x), prep.checkpoint(&weight), g);
+                let y = Flex::lowered_conv2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding);
+                prep.finish(saved, y)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(Flex::lowered_conv2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding))
+            }
+        }
+    }
+
+    fn lowered_conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> FloatTensor<Self> {
+        let g = transposed_geometry(&x, &weight, stride, padding);
+        match TransposedBackward.prepare::<C>([x.node(), weight.node(), b.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(mut prep) => {
+                let saved = (prep.checkpoint(&x), prep.checkpoint(&weight), g);
+                let y = Flex::lowered_conv_transpose2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding);
+                prep.finish(saved, y)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::lowered_conv_transpose2d(
+                x.into_primitive(),
+                weight.into_primitive(),
+                b.into_primitive(),
+                stride,
+                padding,
+            )),
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! A strided convolution, its two gradients and its transpose as a few large matrix products
+//! ("lowering": im2col / col2im around GEMM), on plain `f32` slices.
+//!
+//! Burn's CPU backend runs a convolution image by image and its weight gradient as another
+//! convolution, one input channel at a time: thin products (k² = 16 columns) that reach a fifth of
+//! the machine's peak. Here every product covers a block of whole images at once:
+//!
+//! - forward: `Yᵀ (rows × O) = patches (rows × C·k²) · Wᵀ`,
+//! - input gradient: `dpatches (rows × C·k²) = dYᵀ (rows × O) · W`, then scattered back (col2im),
+//! - weight gradient: `dW (O × C·k²) = Σ_blocks dY (O × rows) · patches (rows × C·k²)`,
+//!
+//! where a row is one output position of one image (`rows = images · P·Q`). A transposed
+//! convolution is the input gradient of the convolution it mirrors, so the same three functions
+//! serve both (see `super::extension`). Blocks bound the patch buffer (≤ [`BLOCK`] floats), so the
+//! memory a product needs does not grow with the batch.
+
+use burn::tensor::DType;
+
+/// The most `f32`s one block's patch matrix holds (8 MB): enough rows for large products
+/// (≥ 1024 rows on every PAD layer at batch 64), small enough for a phone's tab.
+pub const BLOCK: usize = 1 << 21;
+
+/// One convolution `x (B, C, H, W) ⋆ w (O, C, k, k) → y (B, O, P, Q)` with a square kernel, the
+/// same stride and zero padding on every side, no dilation and no groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    pub batch: usize,
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub filters: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+}
+
+impl Geometry {
+    /// Output height `P`.
+    pub fn out_height(&self) -> usize {
+        (self.height + 2 * self.padding - self.kernel) / self.stride + 1
+    }
+
+    /// Output width `Q`.
+    pub fn out_width(&self) -> usize {
+        (self.width + 2 * self.padding - self.kernel) / self.stride + 1
+    }
+
+    /// Whether the kernel fits in the padded input (else there is no output).
+    pub fn is_valid(&self) -> bool {
+        self.kernel > 0 && self.stride > 0 && self.height + 2 * self.padding >= self.kernel && self.width + 2 * self.padding >= self.kernel
+    }
+
+    /// Output positions per image, `P·Q`: the rows one image adds to a product.
+    fn positions(&self) -> usize {
+        self.out_height() * self.out_width()
+    }
+
+    /// Length of one patch, `C·k²`: the products' inner (or outer) dimension.
+    fn patch(&self) -> usize {
+        self.channels * self.kernel * self.kernel
+    }
+
+    fn image(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+
+    fn out_image(&self) -> usize {
+        self.filters * self.positions()
+    }
+
+    /// Images per block: as many as fit in [`BLOCK`] floats of patches, at least one.
+    fn block_images(&self) -> usize {
+        (BLOCK / (self.positions() * self.patch()).max(1)).clamp(1, self.batch.max(1))
+    }
+
+    /// The input columns `[lo, hi)` that kernel column `j` reads at output column `q`, and where
+    /// they start in the input: `iw = q·s + j − pad` for the `j` whose `iw` lies in `[0, W)`.
+    fn taps(q: usize, stride: usize, padding: usize, kernel: usize, size: usize) -> (usize, usize, usize) {
+        let start = (q * stride) as isize - padding as isize;
+        let lo = (-start).clamp(0, kernel as isize) as usize;
+        let hi = (size as isize - start).clamp(lo as isize, kernel as isize) as usize;
+        (lo, hi, (start + lo as isize) as usize)
+    }
+}
+
+/// `y = x ⋆ w + bias`: (B, O, P, Q).
+pub fn forward(g: &Geometry, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+    check(g, x.len(), w.len(), bias.map(<[f32]>::len));
+    let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
+    let mut y = vec![0.0; g.batch * g.out_image()];
+    let block = g.block_images();
+    let mut patches = vec![0.0; block * rows * patch];
+    let mut yt = vec![0.0; block * rows * out];
+    for (b0, x_block) in (0..g.batch).step_by(block).zip(x.chunks(block * g.image())) {
+        let n = x_block.len() / g.image();
+        let (patches, yt) = (&mut patches[..n * rows * patch], &mut yt[..n * rows * out]);
+        im2col(g, x_block, patches);
+        // Yᵀ (n·P·Q × O) = patches (n·P·Q × C·k²) · Wᵀ (C·k² × O)
+        matmul(Product {
+            m: n * rows,
+            n: out,
+            k: patch,
+            dst: (yt, 1, out),
+            lhs: (patches, 1, patch),
+            rhs: (w, patch, 1),
+            accumulate: false,
+        });
+        let y_block = &mut y[b0 * g.out_image()..(b0 + n) * g.out_image()];
+        each_image(y_block, g.out_image(), |i, y_image| from_rows(&yt[i * rows * out..(i + 1) * rows * out], y_image, rows, out, bias));
+    }
+    y
+}
+
+/// `dx` from `dy` (B, O, P, Q): the convolution's input gradient, (B, C, H, W). With `start`, each
+/// channel `c` of `dx` starts at `start[c]` instead of 0 (a transposed convolution's bias).
+pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32], start: Option<&[f32]>) -> Vec<f32> {
+    check(g, g.batch * g.image(), w.len(), None);
+    assert_eq!(dy.len(), g.batch * g.out_image(), "dy holds one output per image");
+    if let Some(s) = start {
+        assert_eq!(s.len(), g.channels, "one starting value per input channel");
+    }
+    let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
+    let mut dx = vec![0.0; g.batch * g.image()];
+    let block = g.block_images();
+    let mut dpatches = vec![0.0; block * rows * patch];
+    let mut dyt = vec![0.0; block * rows * out];
+    for (b0, dy_block) in (0..g.batch).step_by(block).zip(dy.chunks(block * g.out_image())) {
+        let n = dy_block.len() / g.out_image();
+        let (dpatches, dyt) = (&mut dpatches[..n * rows * patch], &mut dyt[..n * rows * out]);
+        each_image(dyt, rows * out, |i, rows_image| to_rows(&dy_block[i * g.out_image()..(i + 1) * g.out_image()], rows_image, rows, out));
+        // dpatches (n·P·Q × C·k²) = dYᵀ (n·P·Q × O) · W (O × C·k²)
+        matmul(Product {
+            m: n * rows,
+            n: patch,
+            k: out,
+            dst: (dpatches, 1, patch),
+            lhs: (dyt, 1, out),
+            rhs: (w, 1, patch),
+            accumulate: false,
+        });
+        let dx_block = &mut dx[b0 * g.image()..(b0 + n) * g.image()];
+        let dpatches = &*dpatches;
+        each_image(dx_block, g.image(), |i, dx_image| {
+            if let Some(start) = start {
+                let plane = g.height * g.width;
+                for (c, &v) in start.iter().enumerate() {
+                    dx_image[c * plane..(c + 1) * plane].fill(v);
+                }
+            }
+            col2im(g, &dpatches[i * rows * patch..(i + 1) * rows * patch], dx_image)
+        });
+    }
+    dx
+}
+
+/// `dw` (O, C, k, k) from the input `x` and the output gradient `dy`, summed over the batch.
+pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
+    check(g, x.len(), g.filters * g.patch(), None);
+    assert_eq!(dy.len(), g.batch * g.out_image(), "dy holds one output per image");
+    let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
+    let mut dw = vec![0.0; out * patch];
+    let block = g.block_images();
+    let mut patches = vec![0.0; block * rows * patch];
+    let mut dyt = vec![0.0; block * rows * out];
+    let blocks = x.chunks(block * g.image()).zip(dy.chunks(block * g.out_image()));
+    for (first, (x_block, dy_block)) in blocks.enumerate() {
+        let n = x_block.len() / g.image();
+        let (patches, dyt) = (&mut patches[..n * rows * patch], &mut dyt[..n * rows * out]);
+        im2col(g, x_block, patches);
+        each_image(dyt, rows * out, |i, rows_image| to_rows(&dy_block[i * g.out_image()..(i + 1) * g.out_image()], rows_image, rows, out));
+        // dW (O × C·k²) += dY (O × n·P·Q) · patches (n·P·Q × C·k²)
+        matmul(Product {
+            m: out,
+            n: patch,
+            k: n * rows,
+            dst: (&mut dw[..], 1, patch),
+            lhs: (dyt, out, 1),
+            rhs: (patches, 1, patch),
+            accumulate: first > 0,
+        });
+    }
+    dw
+}
+
+/// Per-channel sums of a (B, C, …) tensor given as `batch` images of `channels` planes: a bias's
+/// gradient.
+pub fn channel_sums(t: &[f32], batch: usize, channels: usize) -> Vec<f32> {
+    assert!(batch * channels > 0 && t.len().is_multiple_of(batch * channels), "(B, C, …) values");
+    let plane = t.len() / (batch * channels);
+    let mut sums = vec![0.0f32; channels];
+    for image in t.chunks(channels * plane) {
+        for (s, p) in sums.iter_mut().zip(image.chunks(plane)) {
+            *s += p.iter().sum::<f32>();
+        }
+    }
+    sums
+}
+
+/// The only element type lowered; other dtypes keep Burn's own kernels.
+pub fn supports(dtype: DType) -> bool {
+    dtype == DType::F32
+}
+
+fn check(g: &Geometry, x: usize, w: usize, bias: Option<usize>) {
+    assert!(g.is_valid(), "convolution: the kernel does not fit the padded input ({g:?})");
+    assert_eq!(x, g.batch * g.image(), "x is (B, C, H, W) of {g:?}");
+    assert_eq!(w, g.filters * g.patch(), "w is (O, C, k, k) of {g:?}");
+    if let Some(b) = bias {
+        assert_eq!(b, g.filters, "one bias per filter");
+    }
+}
+
+/// One image's patches: row `p·Q + q` holds the `C·k²` inputs output `(p, q)` reads (zeros where
+/// the kernel hangs over the padding), ordered `(c, i, j)` like the weight's last three axes.
+fn im2col(g: &Geometry, x: &[f32], patches: &mut [f32]) {
+    let (rows, patch) = (g.positions(), g.patch());
+    each_image(patches, rows * patch, |b, dst| {
+        let image = &x[b * g.image()..(b + 1) * g.image()];
+        for p in 0..g.out_height() {
+            let (ilo, ihi, h0) = Geometry::taps(p, g.stride, g.padding, g.kernel, g.height);
+            for q in 0..g.out_width() {
+                let (jlo, jhi, w0) = Geometry::taps(q, g.stride, g.padding, g.kernel, g.width);
+                let row = &mut dst[(p * g.out_width() + q) * patch..][..patch];
+                for (c, kernel) in row.chunks_exact_mut(g.kernel * g.kernel).enumerate() {
+                    let plane = &image[c * g.height * g.width..];
+                    for (i, taps) in kernel.chunks_exact_mut(g.kernel).enumerate() {
+                        if i < ilo || i >= ihi {
+                            taps.fill(0.0);
+                            continue;
+                        }
+                        let src = &plane[(h0 + i - ilo) * g.width + w0..][..jhi - jlo];
+                        taps[..jlo].fill(0.0);
+                        taps[jlo..jhi].copy_from_slice(src);
+                        taps[jhi..].fill(0.0);
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The inverse scatter of [`im2col`] for one image: every patch value is added to the input
+/// position it was read from.
+fn col2im(g: &Geometry, patches: &[f32], dx: &mut [f32]) {
+    let patch = g.patch();
+    for p in 0..g.out_height() {
+        let (ilo, ihi, h0) = Geometry::taps(p, g.stride, g.padding, g.kernel, g.height);
+        for q in 0..g.out_width() {
+            let (jlo, jhi, w0) = Geometry::taps(q, g.stride, g.padding, g.kernel, g.width);
+            let row = &patches[(p * g.out_width() + q) * patch..][..patch];
+            for (c, kernel) in row.chunks_exact(g.kernel * g.kernel).enumerate() {
+                let plane = &mut dx[c * g.height * g.width..];
+                for i in ilo..ihi {
+                    let dst = &mut plane[(h0 + i - ilo) * g.width + w0..][..jhi - jlo];
+                    for (d, s) in dst.iter_mut().zip(&kernel[i * g.kernel + jlo..i * g.kernel + jhi]) {
+                        *d += s;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One image's (O, P·Q) planes as (P·Q, O) rows.
+fn to_rows(planes: &[f32], rows: &mut [f32], positions: usize, channels: usize) {
+    for (c, plane) in planes.chunks_exact(positions).enumerate() {
+        for (l, &v) in plane.iter().enumerate() {
+            rows[l * channels + c] = v;
+        }
+    }
+}
+
+/// One image's (P·Q, O) rows back as (O, P·Q) planes, plus a bias per channel.
+fn from_rows(rows: &[f32], planes: &mut [f32], positions: usize, channels: usize, bias: Option<&[f32]>) {
+    for (c, plane) in planes.chunks_exact_mut(positions).enumerate() {
+        let b = bias.map_or(0.0, |b| b[c]);
+        for (l, v) in plane.iter_mut().enumerate() {
+            *v = rows[l * channels + c] + b;
+        }
+    }
+}
+
+/// Runs `f(image, part)` for each `len`-long part of `dst`: in parallel natively, in order in the
+/// browser's single-threaded worker.
+fn each_image(dst: &mut [f32], len: usize, f: impl Fn(usize, &mut [f32]) + Send + Sync) {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        use rayon::prelude::*;
+        dst.par_chunks_mut(len).enumerate().for_each(|(i, part)| f(i, part));
+    }
+    #[cfg(target_family = "wasm")]
+    dst.chunks_mut(len).enumerate().for_each(|(i, part)| f(i, part));
+}
+
+/// `dst (m × n) = [dst +] lhs (m × k) · rhs (k × n)`; each matrix is a slice with its column and
+/// row strides, in that order.
+struct Product<'a> {
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: (&'a mut [f32], usize, usize),
+    lhs: (&'a [f32], usize, usize),
+    rhs: (&'a [f32], usize, usize),
+    accumulate: bool,
+}
+
+/// The largest index a (rows × cols) matrix with these strides touches, plus one.
+fn extent(rows: usize, cols: usize, cs: usize, rs: usize) -> usize {
+    if rows == 0 || cols == 0 { 0 } else { (rows - 1) * rs + (cols - 1) * cs + 1 }
+}
+
+#[allow(unsafe_code)]
+fn matmul(p: Product<'_>) {
+    let Product { m, n, k, dst, lhs, rhs, accumulate } = p;
+    assert!(extent(m, n, dst.1, dst.2) <= dst.0.len(), "product: dst out of bounds");
+    assert!(extent(m, k, lhs.1, lhs.2) <= lhs.0.len(), "product: lhs out of bounds");
+    assert!(extent(k, n, rhs.1, rhs.2) <= rhs.0.len(), "product: rhs out of bounds");
+    // gemm splits large products over the CPU's threads itself (natively); the browser's worker
+    // has one.
+    #[cfg(not(target_family = "wasm"))]
+    let parallelism = if m * n * k >= 1 << 18 { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
+    #[cfg(target_family = "wasm")]
+    let parallelism = gemm::Parallelism::None;
+    let signed = |s: usize| s as isize;
+    // SAFETY: the three asserts above keep every element gemm reads or writes inside its slice (a
+    // matrix with these strides touches at most `extent` elements from its start); `dst` is a
+    // unique borrow, so it overlaps neither input.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.0.as_mut_ptr(),
+            signed(dst.1),
+            signed(dst.2),
+            accumulate,
+            lhs.0.as_ptr(),
+            signed(lhs.1),
+            signed(lhs.2),
+            rhs.0.as_ptr(),
+            signed(rhs.1),
+            signed(rhs.2),
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
