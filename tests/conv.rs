@@ -9,7 +9,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use common::cpu;
-use pad::model::conv::{self, lowering};
+use pad::model::conv::{self, Activation, lowering};
 use pad::readback::{block_on, read_f32};
 
 fn read<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -30,6 +30,10 @@ fn random<const D: usize>(shape: [usize; D], seed: u64) -> Tensor<D> {
     dev.seed(seed);
     Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), &dev)
 }
+
+/// Each case without an activation and with PAD's fused LeakyReLU(0.2), against Burn's
+/// `leaky_relu` after Burn's layer.
+const THEN: [Activation; 2] = [Activation::Linear, pad::model::LEAKY];
 
 struct Case {
     batch: usize,
@@ -133,14 +137,16 @@ fn convolutions_equal_burns() {
     for (i, c) in cases().iter().enumerate() {
         let layer = conv_layer(c, &ad, 10 + i as u64);
         assert!(conv::is_lowered(&layer), "{:?} runs lowered", geometry(c));
-        let x = random([c.batch, c.channels, c.side[0], c.side[1]], 20 + i as u64);
-        compare(
-            &format!("conv {:?}", geometry(c)),
-            x,
-            || (layer.weight.val(), layer.bias.as_ref().unwrap().val()),
-            |x| conv::conv2d(&layer, x),
-            |x| layer.forward(x),
-        );
+        for then in THEN {
+            let x = random([c.batch, c.channels, c.side[0], c.side[1]], 20 + i as u64);
+            compare(
+                &format!("conv {:?} then {then:?}", geometry(c)),
+                x,
+                || (layer.weight.val(), layer.bias.as_ref().unwrap().val()),
+                |x| conv::conv2d(&layer, x, then),
+                |x| then.apply(layer.forward(x)),
+            );
+        }
     }
 }
 
@@ -153,14 +159,16 @@ fn transposed_convolutions_equal_burns() {
         assert!(conv::is_lowered_transposed(&layer), "{g:?} runs lowered");
         // Burn's output size for this input is (P−1)·s − 2·pad + k, which is c's input size only
         // when the stride divides evenly; the lowered layer must follow Burn either way.
-        let x = random([c.batch, c.filters, g.out_height(), g.out_width()], 40 + i as u64);
-        compare(
-            &format!("transposed conv {g:?}"),
-            x,
-            || (layer.weight.val(), layer.bias.as_ref().unwrap().val()),
-            |x| conv::conv_transpose2d(&layer, x),
-            |x| layer.forward(x),
-        );
+        for then in THEN {
+            let x = random([c.batch, c.filters, g.out_height(), g.out_width()], 40 + i as u64);
+            compare(
+                &format!("transposed conv {g:?} then {then:?}"),
+                x,
+                || (layer.weight.val(), layer.bias.as_ref().unwrap().val()),
+                |x| conv::conv_transpose2d(&layer, x, then),
+                |x| then.apply(layer.forward(x)),
+            );
+        }
     }
 }
 
@@ -172,10 +180,11 @@ fn inference_equals_burns() {
     let layer = conv_layer(&c, &dev, 1);
     assert!(conv::is_lowered(&layer));
     let x = random([4, 3, 32, 32], 2);
-    assert_close("conv", read(conv::conv2d(&layer, x.clone())), read(layer.forward(x)));
+    assert_close("conv", read(conv::conv2d(&layer, x.clone(), Activation::Linear)), read(layer.forward(x)));
     let t = tconv_layer(&c, &dev, 3);
     let z = random([4, 64, 16, 16], 4);
-    assert_close("transposed conv", read(conv::conv_transpose2d(&t, z.clone())), read(t.forward(z)));
+    let leaky = pad::model::LEAKY;
+    assert_close("transposed conv", read(conv::conv_transpose2d(&t, z.clone(), leaky)), read(leaky.apply(t.forward(z))));
 }
 
 /// A layer the lowering does not cover (no bias here) still runs, through Burn's kernel.
@@ -187,7 +196,7 @@ fn uncovered_layers_fall_back_to_burn() {
     layer.bias = None;
     assert!(!conv::is_lowered(&layer));
     let x = random([2, 3, 8, 8], 6);
-    assert_eq!(read(conv::conv2d(&layer, x.clone())), read(layer.forward(x)));
+    assert_eq!(read(conv::conv2d(&layer, x.clone(), pad::model::LEAKY)), read(pad::model::LEAKY.apply(layer.forward(x))));
 }
 
 /// The blocks that bound the patch buffer split a large batch without changing the sums' terms.
@@ -197,10 +206,10 @@ fn blocks_cover_the_whole_batch() {
     const { assert!(70 * 64 * 1024 > lowering::BLOCK, "the case needs more than one block") };
     let x: Vec<f32> = (0..70 * 64 * 256).map(|i| ((i * 7919) % 113) as f32 / 113.0 - 0.5).collect();
     let w: Vec<f32> = (0..8 * 64 * 16).map(|i| ((i * 104729) % 97) as f32 / 97.0 - 0.5).collect();
-    let y = lowering::forward(&g, &x, &w, None);
+    let y = lowering::forward(&g, &x, &w, None, 1.0);
     // Image 69 (in the last block) alone gives the same output as inside the batch.
     let one = lowering::Geometry { batch: 1, ..g };
-    let last = lowering::forward(&one, &x[69 * 64 * 256..], &w, None);
+    let last = lowering::forward(&one, &x[69 * 64 * 256..], &w, None, 1.0);
     assert_eq!(&y[69 * 8 * 64..], &last[..]);
     // The weight gradient over the batch is the sum of the per-image ones.
     let dy: Vec<f32> = (0..70 * 8 * 64).map(|i| ((i * 31) % 17) as f32 / 17.0 - 0.5).collect();

@@ -1,6 +1,6 @@
 //! `pad bench --layers`: where an iteration's time goes — each convolution of E and G at the
 //! benchmark's batch, forward and backward (gradients for the input and the weights), with its
-//! arithmetic and the rate reached (each layer as the model runs it: lowered on the CPU, src/model/conv) — plus a large matrix product as the backend's practical peak.
+//! arithmetic and the rate reached (each layer as the model runs it, with its LeakyReLU: lowered on the CPU, src/model/conv) — plus a large matrix product as the backend's practical peak.
 
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::prelude::*;
@@ -27,7 +27,7 @@ fn conv<'a>(name: &'static str, c: &'a Conv2d, b: usize, side: usize, device: &D
         gflop: 2.0 * (b * out * out * cout * cin * k * k) as f64 / 1e9,
         input: Tensor::random([b, cin, side, side], burn::tensor::Distribution::Default, device),
         weight: c.weight.val(),
-        forward: Box::new(move |x| lowered::conv2d(c, x).sum()),
+        forward: Box::new(move |x| lowered::conv2d(c, x, pad::model::LEAKY).sum()),
     }
 }
 
@@ -38,7 +38,7 @@ fn tconv<'a>(name: &'static str, t: &'a ConvTranspose2d, b: usize, side: usize, 
         gflop: 2.0 * (b * side * side * cin * cout * k * k) as f64 / 1e9,
         input: Tensor::random([b, cin, side, side], burn::tensor::Distribution::Default, device),
         weight: t.weight.val(),
-        forward: Box::new(move |x| lowered::conv_transpose2d(t, x).sum()),
+        forward: Box::new(move |x| lowered::conv_transpose2d(t, x, pad::model::LEAKY).sum()),
     }
 }
 

@@ -1,12 +1,10 @@
 //! Encoder/discriminator `E` (docs/decisions.md#encoder; `network.py::Discriminator`).
 
-use super::{Init, ModelShape, conv, covering};
+use super::{Init, LEAKY, ModelShape, conv, covering};
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, sigmoid};
+use burn::tensor::activation::sigmoid;
 use rand::Rng;
-
-const SLOPE: f64 = 0.2;
 
 /// Shared conv trunk (conv1–3) with two heads on the conv3 output: `E_z` (conv4, linear) gives the
 /// latent `z`, `E_d` (dis, sigmoid) says "real" or "dreamed".
@@ -42,9 +40,9 @@ impl Encoder {
 
     /// conv1–3 with LeakyReLU(0.2): (B, C, 32, 32) → (B, 256, 4, 4).
     fn trunk(&self, x: Tensor<4>) -> Tensor<4> {
-        let h = leaky_relu(conv::conv2d(&self.conv1, x), SLOPE); // (B, 64, 16, 16)
-        let h = leaky_relu(conv::conv2d(&self.conv2, h), SLOPE); // (B, 128, 8, 8)
-        leaky_relu(conv::conv2d(&self.conv3, h), SLOPE) // (B, 256, 4, 4)
+        let h = conv::conv2d(&self.conv1, x, LEAKY); // (B, 64, 16, 16)
+        let h = conv::conv2d(&self.conv2, h, LEAKY); // (B, 128, 8, 8)
+        conv::conv2d(&self.conv3, h, LEAKY) // (B, 256, 4, 4)
     }
 
     /// `E_z` on the trunk's output: (B, n_z).

@@ -1,13 +1,12 @@
 //! Generator `G` (docs/decisions.md#generator; `network.py::Generator`): the encoder's mirror with
 //! transposed convs.
 
-use super::{Init, ModelShape, conv, covering};
+use super::conv::{self, Activation};
+use super::{Init, LEAKY, ModelShape, covering};
 use burn::nn::conv::ConvTranspose2d;
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, tanh};
+use burn::tensor::activation::tanh;
 use rand::Rng;
-
-const SLOPE: f64 = 0.2;
 
 #[derive(Module, Debug)]
 pub struct Generator {
@@ -34,9 +33,9 @@ impl Generator {
     /// the reversal is applied to G's gradients in the REM phase instead (see `sleep::rem`), which
     /// is the same thing since nothing in G lies after that layer.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
-        let h = leaky_relu(covering::tconv_from_point(&self.tconv1, z), SLOPE); // (B, 256, 4, 4)
-        let h = leaky_relu(conv::conv_transpose2d(&self.tconv2, h), SLOPE); // (B, 128, 8, 8)
-        let h = leaky_relu(conv::conv_transpose2d(&self.tconv3, h), SLOPE); // (B, 64, 16, 16)
-        tanh(conv::conv_transpose2d(&self.tconv4, h)) // (B, C, 32, 32)
+        let h = LEAKY.apply(covering::tconv_from_point(&self.tconv1, z)); // (B, 256, 4, 4)
+        let h = conv::conv_transpose2d(&self.tconv2, h, LEAKY); // (B, 128, 8, 8)
+        let h = conv::conv_transpose2d(&self.tconv3, h, LEAKY); // (B, 64, 16, 16)
+        tanh(conv::conv_transpose2d(&self.tconv4, h, Activation::Linear)) // (B, C, 32, 32)
     }
 }

@@ -18,6 +18,9 @@ use burn::module::Param;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// E's and G's hidden activation: LeakyReLU(0.2) (docs/decisions.md#architecture).
+pub const LEAKY: conv::Activation = conv::Activation::LeakyRelu(0.2);
+
 /// Shape hyper-parameters shared by E and G.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelShape {

@@ -24,23 +24,26 @@ use std::borrow::Cow;
 /// large matrix products. Only the CPU backend implements it; `super` decides when it runs.
 #[backend_extension(Flex, Autodiff)]
 pub trait LoweredConv: Backend {
-    /// `x (B, C, H, W) ⋆ weight (O, C, k, k) + bias (O)` → (B, O, P, Q).
+    /// `leaky(x (B, C, H, W) ⋆ weight (O, C, k, k) + bias (O))` → (B, O, P, Q), where `leaky` is
+    /// LeakyReLU with negative slope `slope` (1: none) — fused, as its backward pass is.
     fn lowered_conv2d(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         stride: usize,
         padding: usize,
+        slope: f32,
     ) -> FloatTensor<Self>;
 
     /// The transposed convolution of `x (B, I, H, W)` with `weight (I, O, k, k)` plus `bias (O)`
-    /// → (B, O, (H−1)·s − 2·pad + k, …), no output padding.
+    /// → (B, O, (H−1)·s − 2·pad + k, …), no output padding; then LeakyReLU as above.
     fn lowered_conv_transpose2d(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         stride: usize,
         padding: usize,
+        slope: f32,
     ) -> FloatTensor<Self>;
 }
 
@@ -88,22 +91,23 @@ fn weight_shape(g: &Geometry) -> [usize; 4] {
 }
 
 impl LoweredConv for Flex {
-    fn lowered_conv2d(x: FlexTensor, weight: FlexTensor, b: FlexTensor, stride: usize, padding: usize) -> FlexTensor {
+    fn lowered_conv2d(x: FlexTensor, weight: FlexTensor, b: FlexTensor, stride: usize, padding: usize, slope: f32) -> FlexTensor {
         let g = conv_geometry(&x, &weight, stride, padding);
-        let y = lowering::forward(&g, &values(&x), &values(&weight), Some(&values(&b)));
+        let y = lowering::forward(&g, &values(&x), &values(&weight), Some(&values(&b)), slope);
         flex(y, conv_output_shape(&g))
     }
 
-    fn lowered_conv_transpose2d(x: FlexTensor, weight: FlexTensor, b: FlexTensor, stride: usize, padding: usize) -> FlexTensor {
+    fn lowered_conv_transpose2d(x: FlexTensor, weight: FlexTensor, b: FlexTensor, stride: usize, padding: usize, slope: f32) -> FlexTensor {
         let g = transposed_geometry(&x, &weight, stride, padding);
-        let y = lowering::input_grad(&g, &values(&x), &values(&weight), Some(&values(&b)));
+        let y = lowering::input_grad(&g, &values(&x), &values(&weight), Some(&values(&b)), slope);
         flex(y, conv_input_shape(&g))
     }
 }
 
 /// What a lowered layer's backward pass needs: its input and weight, saved by the autodiff graph,
-/// and the convolution's geometry.
-type Saved = (NodeId, NodeId, Geometry);
+/// the convolution's geometry, and the activation's slope with the layer's output when there is
+/// one (its sign is its input's: LeakyReLU's gradient).
+type Saved = (NodeId, NodeId, Geometry, f32, Option<FlexTensor>);
 
 #[derive(Debug)]
 struct ConvBackward;
@@ -114,12 +118,16 @@ impl Backward<Flex, 3> for ConvBackward {
     fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
         let dy = grads.consume::<Flex>(&ops.node);
-        let (x, w, g) = ops.state;
+        let (x, w, g, slope, y) = ops.state;
         let x: FlexTensor = checkpointer.retrieve_node_output(x);
         let w: FlexTensor = checkpointer.retrieve_node_output(w);
         let dy = values(&dy);
+        let dy = match &y {
+            Some(y) => lowering::leaky_grad(&dy, &values(y), slope),
+            None => Cow::Borrowed(&*dy),
+        };
         if let Some(node) = node_x {
-            grads.register::<Flex>(node.id, flex(lowering::input_grad(&g, &dy, &values(&w), None), conv_input_shape(&g)));
+            grads.register::<Flex>(node.id, flex(lowering::input_grad(&g, &dy, &values(&w), None, 1.0), conv_input_shape(&g)));
         }
         if let Some(node) = node_w {
             grads.register::<Flex>(node.id, flex(lowering::weight_grad(&g, &values(&x), &dy), weight_shape(&g)));
@@ -139,12 +147,16 @@ impl Backward<Flex, 3> for TransposedBackward {
     fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
         let dy = grads.consume::<Flex>(&ops.node);
-        let (x, w, g) = ops.state;
+        let (x, w, g, slope, y) = ops.state;
         let x: FlexTensor = checkpointer.retrieve_node_output(x);
         let w: FlexTensor = checkpointer.retrieve_node_output(w);
         let dy = values(&dy);
+        let dy = match &y {
+            Some(y) => lowering::leaky_grad(&dy, &values(y), slope),
+            None => Cow::Borrowed(&*dy),
+        };
         if let Some(node) = node_x {
-            grads.register::<Flex>(node.id, flex(lowering::forward(&g, &dy, &values(&w), None), conv_output_shape(&g)));
+            grads.register::<Flex>(node.id, flex(lowering::forward(&g, &dy, &values(&w), None, 1.0), conv_output_shape(&g)));
         }
         if let Some(node) = node_w {
             grads.register::<Flex>(node.id, flex(lowering::weight_grad(&g, &dy, &values(&x)), weight_shape(&g)));
@@ -162,16 +174,17 @@ impl<C: CheckpointStrategy> LoweredConv for Autodiff<Flex, C> {
         b: FloatTensor<Self>,
         stride: usize,
         padding: usize,
+        slope: f32,
     ) -> FloatTensor<Self> {
         let g = conv_geometry(&x, &weight, stride, padding);
         match ConvBackward.prepare::<C>([x.node(), weight.node(), b.node()]).compute_bound().stateful() {
             OpsKind::Tracked(mut prep) => {
-                let saved = (prep.checkpoint(&x), prep.checkpoint(&weight), g);
-                let y = Flex::lowered_conv2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding);
-                prep.finish(saved, y)
+                let (xs, ws) = (prep.checkpoint(&x), prep.checkpoint(&weight));
+                let y = Flex::lowered_conv2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding, slope);
+                prep.finish((xs, ws, g, slope, (slope != 1.0).then(|| y.clone())), y)
             }
             OpsKind::UnTracked(prep) => {
-                prep.finish(Flex::lowered_conv2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding))
+                prep.finish(Flex::lowered_conv2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding, slope))
             }
         }
     }
@@ -182,13 +195,15 @@ impl<C: CheckpointStrategy> LoweredConv for Autodiff<Flex, C> {
         b: FloatTensor<Self>,
         stride: usize,
         padding: usize,
+        slope: f32,
     ) -> FloatTensor<Self> {
         let g = transposed_geometry(&x, &weight, stride, padding);
         match TransposedBackward.prepare::<C>([x.node(), weight.node(), b.node()]).compute_bound().stateful() {
             OpsKind::Tracked(mut prep) => {
-                let saved = (prep.checkpoint(&x), prep.checkpoint(&weight), g);
-                let y = Flex::lowered_conv_transpose2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding);
-                prep.finish(saved, y)
+                let (xs, ws) = (prep.checkpoint(&x), prep.checkpoint(&weight));
+                let y =
+                    Flex::lowered_conv_transpose2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding, slope);
+                prep.finish((xs, ws, g, slope, (slope != 1.0).then(|| y.clone())), y)
             }
             OpsKind::UnTracked(prep) => prep.finish(Flex::lowered_conv_transpose2d(
                 x.into_primitive(),
@@ -196,6 +211,7 @@ impl<C: CheckpointStrategy> LoweredConv for Autodiff<Flex, C> {
                 b.into_primitive(),
                 stride,
                 padding,
+                slope,
             )),
         }
     }

@@ -15,6 +15,7 @@
 //! memory a product needs does not grow with the batch.
 
 use burn::tensor::DType;
+use std::cell::RefCell;
 
 /// The most `f32`s one block's patch matrix holds (8 MB): enough rows for large products
 /// (≥ 1024 rows on every PAD layer at batch 64), small enough for a phone's tab.
@@ -83,37 +84,41 @@ impl Geometry {
     }
 }
 
-/// `y = x ⋆ w + bias`: (B, O, P, Q).
-pub fn forward(g: &Geometry, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+/// `y = leaky(x ⋆ w + bias)`: (B, O, P, Q), where `leaky` is LeakyReLU with negative slope
+/// `slope` (1: none).
+pub fn forward(g: &Geometry, x: &[f32], w: &[f32], bias: Option<&[f32]>, slope: f32) -> Vec<f32> {
     check(g, x.len(), w.len(), bias.map(<[f32]>::len));
     let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
     let mut y = vec![0.0; g.batch * g.out_image()];
     let block = g.block_images();
-    let mut patches = vec![0.0; block * rows * patch];
-    let mut yt = vec![0.0; block * rows * out];
-    for (b0, x_block) in (0..g.batch).step_by(block).zip(x.chunks(block * g.image())) {
-        let n = x_block.len() / g.image();
-        let (patches, yt) = (&mut patches[..n * rows * patch], &mut yt[..n * rows * out]);
-        im2col(g, x_block, patches);
-        // Yᵀ (n·P·Q × O) = patches (n·P·Q × C·k²) · Wᵀ (C·k² × O)
-        matmul(Product {
-            m: n * rows,
-            n: out,
-            k: patch,
-            dst: (yt, 1, out),
-            lhs: (patches, 1, patch),
-            rhs: (w, patch, 1),
-            accumulate: false,
-        });
-        let y_block = &mut y[b0 * g.out_image()..(b0 + n) * g.out_image()];
-        each_image(y_block, g.out_image(), |i, y_image| from_rows(&yt[i * rows * out..(i + 1) * rows * out], y_image, rows, out, bias));
-    }
+    with_scratch(block * rows * patch, block * rows * out, |patches, yt| {
+        for (b0, x_block) in (0..g.batch).step_by(block).zip(x.chunks(block * g.image())) {
+            let n = x_block.len() / g.image();
+            let (patches, yt) = (&mut patches[..n * rows * patch], &mut yt[..n * rows * out]);
+            im2col(g, x_block, patches);
+            // Yᵀ (n·P·Q × O) = patches (n·P·Q × C·k²) · Wᵀ (C·k² × O)
+            matmul(Product {
+                m: n * rows,
+                n: out,
+                k: patch,
+                dst: (yt, 1, out),
+                lhs: (patches, 1, patch),
+                rhs: (w, patch, 1),
+                accumulate: false,
+            });
+            let y_block = &mut y[b0 * g.out_image()..(b0 + n) * g.out_image()];
+            each_image(y_block, g.out_image(), |i, y_image| {
+                from_rows(&yt[i * rows * out..(i + 1) * rows * out], y_image, rows, out, bias, slope)
+            });
+        }
+    });
     y
 }
 
 /// `dx` from `dy` (B, O, P, Q): the convolution's input gradient, (B, C, H, W). With `start`, each
-/// channel `c` of `dx` starts at `start[c]` instead of 0 (a transposed convolution's bias).
-pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32], start: Option<&[f32]>) -> Vec<f32> {
+/// channel `c` of `dx` starts at `start[c]` instead of 0, and LeakyReLU with negative slope
+/// `slope` (1: none) follows: a transposed convolution's bias and activation.
+pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32], start: Option<&[f32]>, slope: f32) -> Vec<f32> {
     check(g, g.batch * g.image(), w.len(), None);
     assert_eq!(dy.len(), g.batch * g.out_image(), "dy holds one output per image");
     if let Some(s) = start {
@@ -122,34 +127,39 @@ pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32], start: Option<&[f32]>) ->
     let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
     let mut dx = vec![0.0; g.batch * g.image()];
     let block = g.block_images();
-    let mut dpatches = vec![0.0; block * rows * patch];
-    let mut dyt = vec![0.0; block * rows * out];
-    for (b0, dy_block) in (0..g.batch).step_by(block).zip(dy.chunks(block * g.out_image())) {
-        let n = dy_block.len() / g.out_image();
-        let (dpatches, dyt) = (&mut dpatches[..n * rows * patch], &mut dyt[..n * rows * out]);
-        each_image(dyt, rows * out, |i, rows_image| to_rows(&dy_block[i * g.out_image()..(i + 1) * g.out_image()], rows_image, rows, out));
-        // dpatches (n·P·Q × C·k²) = dYᵀ (n·P·Q × O) · W (O × C·k²)
-        matmul(Product {
-            m: n * rows,
-            n: patch,
-            k: out,
-            dst: (dpatches, 1, patch),
-            lhs: (dyt, 1, out),
-            rhs: (w, 1, patch),
-            accumulate: false,
-        });
-        let dx_block = &mut dx[b0 * g.image()..(b0 + n) * g.image()];
-        let dpatches = &*dpatches;
-        each_image(dx_block, g.image(), |i, dx_image| {
-            if let Some(start) = start {
-                let plane = g.height * g.width;
-                for (c, &v) in start.iter().enumerate() {
-                    dx_image[c * plane..(c + 1) * plane].fill(v);
+    with_scratch(block * rows * patch, block * rows * out, |dpatches, dyt| {
+        for (b0, dy_block) in (0..g.batch).step_by(block).zip(dy.chunks(block * g.out_image())) {
+            let n = dy_block.len() / g.out_image();
+            let (dpatches, dyt) = (&mut dpatches[..n * rows * patch], &mut dyt[..n * rows * out]);
+            each_image(dyt, rows * out, |i, rows_image| {
+                to_rows(&dy_block[i * g.out_image()..(i + 1) * g.out_image()], rows_image, rows, out)
+            });
+            // dpatches (n·P·Q × C·k²) = dYᵀ (n·P·Q × O) · W (O × C·k²)
+            matmul(Product {
+                m: n * rows,
+                n: patch,
+                k: out,
+                dst: (dpatches, 1, patch),
+                lhs: (dyt, 1, out),
+                rhs: (w, 1, patch),
+                accumulate: false,
+            });
+            let dx_block = &mut dx[b0 * g.image()..(b0 + n) * g.image()];
+            let dpatches = &*dpatches;
+            each_image(dx_block, g.image(), |i, dx_image| {
+                if let Some(start) = start {
+                    let plane = g.height * g.width;
+                    for (c, &v) in start.iter().enumerate() {
+                        dx_image[c * plane..(c + 1) * plane].fill(v);
+                    }
                 }
-            }
-            col2im(g, &dpatches[i * rows * patch..(i + 1) * rows * patch], dx_image)
-        });
-    }
+                col2im(g, &dpatches[i * rows * patch..(i + 1) * rows * patch], dx_image);
+                if slope != 1.0 {
+                    dx_image.iter_mut().for_each(|v| *v = leaky(*v, slope));
+                }
+            });
+        }
+    });
     dx
 }
 
@@ -160,26 +170,45 @@ pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
     let mut dw = vec![0.0; out * patch];
     let block = g.block_images();
-    let mut patches = vec![0.0; block * rows * patch];
-    let mut dyt = vec![0.0; block * rows * out];
-    let blocks = x.chunks(block * g.image()).zip(dy.chunks(block * g.out_image()));
-    for (first, (x_block, dy_block)) in blocks.enumerate() {
-        let n = x_block.len() / g.image();
-        let (patches, dyt) = (&mut patches[..n * rows * patch], &mut dyt[..n * rows * out]);
-        im2col(g, x_block, patches);
-        each_image(dyt, rows * out, |i, rows_image| to_rows(&dy_block[i * g.out_image()..(i + 1) * g.out_image()], rows_image, rows, out));
-        // dW (O × C·k²) += dY (O × n·P·Q) · patches (n·P·Q × C·k²)
-        matmul(Product {
-            m: out,
-            n: patch,
-            k: n * rows,
-            dst: (&mut dw[..], 1, patch),
-            lhs: (dyt, out, 1),
-            rhs: (patches, 1, patch),
-            accumulate: first > 0,
-        });
-    }
+    with_scratch(block * rows * patch, block * rows * out, |patches, dyt| {
+        let blocks = x.chunks(block * g.image()).zip(dy.chunks(block * g.out_image()));
+        for (first, (x_block, dy_block)) in blocks.enumerate() {
+            let n = x_block.len() / g.image();
+            let (patches, dyt) = (&mut patches[..n * rows * patch], &mut dyt[..n * rows * out]);
+            im2col(g, x_block, patches);
+            each_image(dyt, rows * out, |i, rows_image| {
+                to_rows(&dy_block[i * g.out_image()..(i + 1) * g.out_image()], rows_image, rows, out)
+            });
+            // dW (O × C·k²) += dY (O × n·P·Q) · patches (n·P·Q × C·k²)
+            matmul(Product {
+                m: out,
+                n: patch,
+                k: n * rows,
+                dst: (&mut dw[..], 1, patch),
+                lhs: (dyt, out, 1),
+                rhs: (patches, 1, patch),
+                accumulate: first > 0,
+            });
+        }
+    });
     dw
+}
+
+/// LeakyReLU: `v` for `v ≥ 0`, `slope·v` below (Burn's and PyTorch's value).
+#[inline(always)]
+fn leaky(v: f32, slope: f32) -> f32 {
+    if v < 0.0 { v * slope } else { v }
+}
+
+/// The gradient before a LeakyReLU from the gradient `dy` after it and its output `y`:
+/// `dy` where `y > 0`, `slope·dy` elsewhere (PyTorch's rule; `y > 0` exactly where its input is,
+/// for a positive slope). Borrows `dy` when there is no activation (`slope` 1).
+pub fn leaky_grad<'a>(dy: &'a [f32], y: &[f32], slope: f32) -> std::borrow::Cow<'a, [f32]> {
+    if slope == 1.0 {
+        return std::borrow::Cow::Borrowed(dy);
+    }
+    assert_eq!(dy.len(), y.len(), "one gradient per output");
+    dy.iter().zip(y).map(|(&d, &y)| if y > 0.0 { d } else { d * slope }).collect()
 }
 
 /// Per-channel sums of a (B, C, …) tensor given as `batch` images of `channels` planes: a bias's
@@ -216,49 +245,90 @@ fn im2col(g: &Geometry, x: &[f32], patches: &mut [f32]) {
     let (rows, patch) = (g.positions(), g.patch());
     each_image(patches, rows * patch, |b, dst| {
         let image = &x[b * g.image()..(b + 1) * g.image()];
-        for p in 0..g.out_height() {
-            let (ilo, ihi, h0) = Geometry::taps(p, g.stride, g.padding, g.kernel, g.height);
-            for q in 0..g.out_width() {
-                let (jlo, jhi, w0) = Geometry::taps(q, g.stride, g.padding, g.kernel, g.width);
-                let row = &mut dst[(p * g.out_width() + q) * patch..][..patch];
-                for (c, kernel) in row.chunks_exact_mut(g.kernel * g.kernel).enumerate() {
-                    let plane = &image[c * g.height * g.width..];
-                    for (i, taps) in kernel.chunks_exact_mut(g.kernel).enumerate() {
-                        if i < ilo || i >= ihi {
-                            taps.fill(0.0);
-                            continue;
+        // PAD's 4×4 kernels get their own copy of the loops, with k known: runs of k values are
+        // too short for memcpy/memset calls, which a run-time length would compile to.
+        match g.kernel {
+            4 => im2col_image(g, 4, image, dst),
+            k => im2col_image(g, k, image, dst),
+        }
+    });
+}
+
+#[inline(always)]
+fn im2col_image(g: &Geometry, k: usize, image: &[f32], dst: &mut [f32]) {
+    let patch = g.patch();
+    for p in 0..g.out_height() {
+        let (ilo, ihi, h0) = Geometry::taps(p, g.stride, g.padding, k, g.height);
+        for q in 0..g.out_width() {
+            let (jlo, jhi, w0) = Geometry::taps(q, g.stride, g.padding, k, g.width);
+            let row = &mut dst[(p * g.out_width() + q) * patch..][..patch];
+            for (c, kernel) in row.chunks_exact_mut(k * k).enumerate() {
+                let plane = &image[c * g.height * g.width..];
+                for (i, taps) in kernel.chunks_exact_mut(k).enumerate() {
+                    if i < ilo || i >= ihi {
+                        taps.iter_mut().for_each(|t| *t = 0.0);
+                    } else if jlo == 0 && jhi == k {
+                        taps.copy_from_slice(&plane[(h0 + i - ilo) * g.width + w0..][..k]);
+                    } else {
+                        let src = &plane[(h0 + i - ilo) * g.width + w0..];
+                        for (j, t) in taps.iter_mut().enumerate() {
+                            *t = if j >= jlo && j < jhi { src[j - jlo] } else { 0.0 };
                         }
-                        let src = &plane[(h0 + i - ilo) * g.width + w0..][..jhi - jlo];
-                        taps[..jlo].fill(0.0);
-                        taps[jlo..jhi].copy_from_slice(src);
-                        taps[jhi..].fill(0.0);
                     }
                 }
             }
         }
-    });
+    }
 }
 
 /// The inverse scatter of [`im2col`] for one image: every patch value is added to the input
 /// position it was read from.
 fn col2im(g: &Geometry, patches: &[f32], dx: &mut [f32]) {
+    match g.kernel {
+        4 => col2im_image(g, 4, patches, dx),
+        k => col2im_image(g, k, patches, dx),
+    }
+}
+
+#[inline(always)]
+fn col2im_image(g: &Geometry, k: usize, patches: &[f32], dx: &mut [f32]) {
     let patch = g.patch();
     for p in 0..g.out_height() {
-        let (ilo, ihi, h0) = Geometry::taps(p, g.stride, g.padding, g.kernel, g.height);
+        let (ilo, ihi, h0) = Geometry::taps(p, g.stride, g.padding, k, g.height);
         for q in 0..g.out_width() {
-            let (jlo, jhi, w0) = Geometry::taps(q, g.stride, g.padding, g.kernel, g.width);
+            let (jlo, jhi, w0) = Geometry::taps(q, g.stride, g.padding, k, g.width);
             let row = &patches[(p * g.out_width() + q) * patch..][..patch];
-            for (c, kernel) in row.chunks_exact(g.kernel * g.kernel).enumerate() {
+            for (c, kernel) in row.chunks_exact(k * k).enumerate() {
                 let plane = &mut dx[c * g.height * g.width..];
                 for i in ilo..ihi {
                     let dst = &mut plane[(h0 + i - ilo) * g.width + w0..][..jhi - jlo];
-                    for (d, s) in dst.iter_mut().zip(&kernel[i * g.kernel + jlo..i * g.kernel + jhi]) {
+                    for (d, s) in dst.iter_mut().zip(&kernel[i * k + jlo..i * k + jhi]) {
                         *d += s;
                     }
                 }
             }
         }
     }
+}
+
+thread_local! {
+    /// The patch and row buffers of the last product on this thread, kept for the next: fresh
+    /// buffers of megabytes cost a page fault per 4 KB on every call. Bounded by [`BLOCK`].
+    static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = RefCell::default();
+}
+
+/// Runs `f` with two scratch buffers of these lengths (contents unspecified).
+fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buffers) => {
+            let (x, y) = &mut *buffers;
+            x.resize(x.len().max(a), 0.0);
+            y.resize(y.len().max(b), 0.0);
+            f(&mut x[..a], &mut y[..b])
+        }
+        // Only when a product runs inside another on this thread (never in PAD): fresh buffers.
+        Err(_) => f(&mut vec![0.0; a], &mut vec![0.0; b]),
+    })
 }
 
 /// One image's (O, P·Q) planes as (P·Q, O) rows.
@@ -270,12 +340,13 @@ fn to_rows(planes: &[f32], rows: &mut [f32], positions: usize, channels: usize) 
     }
 }
 
-/// One image's (P·Q, O) rows back as (O, P·Q) planes, plus a bias per channel.
-fn from_rows(rows: &[f32], planes: &mut [f32], positions: usize, channels: usize, bias: Option<&[f32]>) {
+/// One image's (P·Q, O) rows back as (O, P·Q) planes, plus a bias per channel, through
+/// LeakyReLU with negative slope `slope` (1: none).
+fn from_rows(rows: &[f32], planes: &mut [f32], positions: usize, channels: usize, bias: Option<&[f32]>, slope: f32) {
     for (c, plane) in planes.chunks_exact_mut(positions).enumerate() {
         let b = bias.map_or(0.0, |b| b[c]);
         for (l, v) in plane.iter_mut().enumerate() {
-            *v = rows[l * channels + c] + b;
+            *v = leaky(rows[l * channels + c] + b, slope);
         }
     }
 }

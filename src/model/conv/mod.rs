@@ -16,10 +16,38 @@ use burn::backend::Dispatch;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::prelude::*;
+use burn::tensor::activation::leaky_relu;
 use extension::LoweredConv;
 
-/// `conv.forward(x)`, lowered to matrix products on the CPU backend.
-pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+/// What follows a layer; LeakyReLU is fused into the lowered layers, forward and backward.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    /// Nothing: the layer's output as it is.
+    Linear,
+    /// LeakyReLU with this negative slope.
+    LeakyRelu(f64),
+}
+
+impl Activation {
+    /// The slope the lowered kernels take (1: none).
+    fn slope(self) -> f32 {
+        match self {
+            Activation::Linear => 1.0,
+            Activation::LeakyRelu(slope) => slope as f32,
+        }
+    }
+
+    /// The activation by Burn's own operations (after a layer that does not run lowered).
+    pub fn apply(self, y: Tensor<4>) -> Tensor<4> {
+        match self {
+            Activation::Linear => y,
+            Activation::LeakyRelu(slope) => leaky_relu(y, slope),
+        }
+    }
+}
+
+/// `then(conv.forward(x))`, lowered to matrix products on the CPU backend.
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>, then: Activation) -> Tensor<4> {
     match (conv_padding(conv), &conv.bias) {
         (Some(padding), Some(bias)) => Tensor::from_dispatch(<Dispatch as LoweredConv>::lowered_conv2d(
             x.into_dispatch(),
@@ -27,13 +55,14 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
             bias.val().into_dispatch(),
             conv.stride[0],
             padding,
+            then.slope(),
         )),
-        _ => conv.forward(x),
+        _ => then.apply(conv.forward(x)),
     }
 }
 
-/// `tconv.forward(x)`, lowered to matrix products on the CPU backend.
-pub fn conv_transpose2d(tconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+/// `then(tconv.forward(x))`, lowered to matrix products on the CPU backend.
+pub fn conv_transpose2d(tconv: &ConvTranspose2d, x: Tensor<4>, then: Activation) -> Tensor<4> {
     match (tconv_padding(tconv), &tconv.bias) {
         (Some(padding), Some(bias)) => Tensor::from_dispatch(<Dispatch as LoweredConv>::lowered_conv_transpose2d(
             x.into_dispatch(),
@@ -41,8 +70,9 @@ pub fn conv_transpose2d(tconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
             bias.val().into_dispatch(),
             tconv.stride[0],
             padding,
+            then.slope(),
         )),
-        _ => tconv.forward(x),
+        _ => then.apply(tconv.forward(x)),
     }
 }
 
