@@ -335,3 +335,34 @@ fn adam_uses_pytorch_epsilon() {
     let expected = 2e-4 * 1e-5 / (1e-5 + 1e-8);
     assert!((delta - expected).abs() < 1e-8, "first Adam step {delta}, expected {expected}");
 }
+
+/// On the CPU, Adam runs as one pass per parameter (train/fused_adam.rs): the same arithmetic as
+/// Burn's `Adam` with the official settings, to the bit, over several steps with moments.
+#[test]
+fn fused_adam_equals_burns_adam() {
+    use burn::optim::{AdamState, Optimizer};
+    use pad::train::fused_adam;
+    let dev = cpu();
+    let adam = pad::train::optimizer::adam_config().build();
+    let n = 1000;
+    let mut p_fused = Tensor::<1>::random([n], burn::tensor::Distribution::Normal(0.0, 0.02), &dev);
+    let mut p_burn = p_fused.clone();
+    assert!(fused_adam::applies(&p_fused));
+    let (mut s_fused, mut s_burn) = (None, None);
+    for step in 0..4u64 {
+        dev.seed(step);
+        // Gradients of every size, zeros included (a step with no gradient under zero-filled steps).
+        let scale = [1.0, 1e-5, 0.0, 3.0][step as usize];
+        let g = Tensor::<1>::random([n], burn::tensor::Distribution::Normal(0.0, 1.0), &dev) * scale;
+        let lr = [2e-4, 2e-4, 1e-3, 5e-5][step as usize];
+        let (p, s) = fused_adam::step(lr, p_fused, g.clone(), s_fused);
+        (p_fused, s_fused) = (p, Some(s));
+        let (p, s) = adam.step(lr, p_burn, g, s_burn.map(|momentum| AdamState { momentum }));
+        (p_burn, s_burn) = (p, s.map(|s| s.momentum));
+        let (f, b) = (s_fused.as_ref().unwrap(), s_burn.as_ref().unwrap());
+        assert_eq!(f.time, b.time);
+        for (what, x, y) in [("param", &p_fused, &p_burn), ("moment 1", &f.moment_1, &b.moment_1), ("moment 2", &f.moment_2, &b.moment_2)] {
+            assert_eq!(block_on(read_f32(x.clone())).unwrap(), block_on(read_f32(y.clone())).unwrap(), "step {step}: {what}");
+        }
+    }
+}

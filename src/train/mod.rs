@@ -3,6 +3,7 @@
 //! worker and the tests.
 
 pub mod checkpoint;
+pub mod fused_adam;
 pub mod metrics;
 pub mod optimizer;
 mod rng;

@@ -7,8 +7,8 @@
 //! phase gave it none. PyTorch ≥ 2 (`set_to_none=True`) skips such parameters, as Burn's own
 //! `ModuleOptimizer` does. Both are offered; the 1.x behaviour is the default.
 //!
-//! The Adam arithmetic is Burn's (`burn::optim::Adam`); this type only decides which parameters a
-//! step touches and keeps the state keyed by parameter path (e.g. `conv1.weight`), so that a
+//! The Adam arithmetic is Burn's (`burn::optim::Adam`; on the CPU the same arithmetic in one pass,
+//! `fused_adam`); this type only decides which parameters a step touches and keeps the state keyed by parameter path (e.g. `conv1.weight`), so that a
 //! checkpoint can be read back asynchronously and loaded onto any device.
 
 use super::StepSemantics;
@@ -107,8 +107,15 @@ impl ModuleMapper for StepMapper<'_> {
             let shape = tensor.shape();
             let n = shape.num_elements();
             let flat = tensor.inner().reshape([n]);
-            let (updated, state) = adam.step(lr, flat, grad.reshape([n]), previous.map(|momentum| AdamState { momentum }));
-            new_state = state.map(|s| s.momentum);
+            let grad = grad.reshape([n]);
+            let (updated, state) = if super::fused_adam::applies(&flat) {
+                let (updated, state) = super::fused_adam::step(lr, flat, grad, previous);
+                (updated, Some(state))
+            } else {
+                let (updated, state) = adam.step(lr, flat, grad, previous.map(|momentum| AdamState { momentum }));
+                (updated, state.map(|s| s.momentum))
+            };
+            new_state = state;
             let updated = updated.reshape(shape);
             match (autodiff, require_grad) {
                 (true, true) => updated.autodiff().require_grad(),
