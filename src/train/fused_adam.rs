@@ -46,14 +46,31 @@ impl FusedAdam for Flex {
         let (p, g, m1, m2) = (values(&param), values(&grad), values(&moment_1), values(&moment_2));
         let n = p.len();
         assert!(g.len() == n && m1.len() == n && m2.len() == n, "Adam: one gradient and moment per element");
-        let (mut p2, mut m1n, mut m2n) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        for i in 0..n {
-            let m = m1[i] * b1 + g[i] * f1;
-            let v = m2[i] * b2 + g[i] * g[i] * f2;
-            p2.push(p[i] - m * factor / (v.sqrt() + eps) * lr);
-            m1n.push(m);
-            m2n.push(v);
+        let (mut p2, mut m1n, mut m2n) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        let update = |start: usize, p2: &mut [f32], m1n: &mut [f32], m2n: &mut [f32]| {
+            let end = start + p2.len();
+            let (p, g, m1, m2) = (&p[start..end], &g[start..end], &m1[start..end], &m2[start..end]);
+            for i in 0..p2.len() {
+                let m = m1[i] * b1 + g[i] * f1;
+                let v = m2[i] * b2 + g[i] * g[i] * f2;
+                p2[i] = p[i] - m * factor / (v.sqrt() + eps) * lr;
+                m1n[i] = m;
+                m2n[i] = v;
+            }
+        };
+        // Natively in parallel chunks (a pass over memory per parameter, the larger ones 4 MB).
+        #[cfg(not(target_family = "wasm"))]
+        {
+            use rayon::prelude::*;
+            const CHUNK: usize = 1 << 16;
+            p2.par_chunks_mut(CHUNK)
+                .zip(m1n.par_chunks_mut(CHUNK))
+                .zip(m2n.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(i, ((p2, m1n), m2n))| update(i * CHUNK, p2, m1n, m2n));
         }
+        #[cfg(target_family = "wasm")]
+        update(0, &mut p2, &mut m1n, &mut m2n);
         (flat(p2), flat(m1n), flat(m2n))
     }
 }

@@ -7,8 +7,11 @@
 //!
 //! | | forward | input gradient | weight gradient |
 //! | --- | --- | --- | --- |
-//! | convolution | `forward(x)` | `input_grad(dy)` | `weight_grad(x, dy)` |
-//! | transposed convolution | `input_grad(x)` | `forward(dy)` | `weight_grad(dy, x)` |
+//! | convolution | conv of `x` | conv's input gradient of `dy` | pairs `dy` with `x`'s patches |
+//! | transposed convolution | conv's input gradient of `x` | conv of `dy` | pairs `x` with `dy`'s patches |
+//!
+//! ([`lowering::backward`] and [`lowering::transposed_backward`] compute a layer's two gradients
+//! in one pass over its blocks, sharing what both products read.)
 
 use super::lowering::{self, Geometry};
 use burn::backend::autodiff::NodeId;
@@ -126,11 +129,12 @@ impl Backward<Flex, 3> for ConvBackward {
             Some(y) => lowering::leaky_grad(&dy, &values(y), slope),
             None => Cow::Borrowed(&*dy),
         };
-        if let Some(node) = node_x {
-            grads.register::<Flex>(node.id, flex(lowering::input_grad(&g, &dy, &values(&w), None, 1.0), conv_input_shape(&g)));
+        let (dx, dw) = lowering::backward(&g, &values(&x), &dy, &values(&w), node_x.is_some(), node_w.is_some());
+        if let (Some(node), Some(dx)) = (node_x, dx) {
+            grads.register::<Flex>(node.id, flex(dx, conv_input_shape(&g)));
         }
-        if let Some(node) = node_w {
-            grads.register::<Flex>(node.id, flex(lowering::weight_grad(&g, &values(&x), &dy), weight_shape(&g)));
+        if let (Some(node), Some(dw)) = (node_w, dw) {
+            grads.register::<Flex>(node.id, flex(dw, weight_shape(&g)));
         }
         if let Some(node) = node_b {
             grads.register::<Flex>(node.id, bias(lowering::channel_sums(&dy, g.batch, g.filters)));
@@ -155,11 +159,12 @@ impl Backward<Flex, 3> for TransposedBackward {
             Some(y) => lowering::leaky_grad(&dy, &values(y), slope),
             None => Cow::Borrowed(&*dy),
         };
-        if let Some(node) = node_x {
-            grads.register::<Flex>(node.id, flex(lowering::forward(&g, &dy, &values(&w), None, 1.0), conv_output_shape(&g)));
+        let (dx, dw) = lowering::transposed_backward(&g, &values(&x), &dy, &values(&w), node_x.is_some(), node_w.is_some());
+        if let (Some(node), Some(dx)) = (node_x, dx) {
+            grads.register::<Flex>(node.id, flex(dx, conv_output_shape(&g)));
         }
-        if let Some(node) = node_w {
-            grads.register::<Flex>(node.id, flex(lowering::weight_grad(&g, &dy, &values(&x)), weight_shape(&g)));
+        if let (Some(node), Some(dw)) = (node_w, dw) {
+            grads.register::<Flex>(node.id, flex(dw, weight_shape(&g)));
         }
         if let Some(node) = node_b {
             grads.register::<Flex>(node.id, bias(lowering::channel_sums(&dy, g.batch, g.channels)));

@@ -88,29 +88,11 @@ impl Geometry {
 /// `slope` (1: none).
 pub fn forward(g: &Geometry, x: &[f32], w: &[f32], bias: Option<&[f32]>, slope: f32) -> Vec<f32> {
     check(g, x.len(), w.len(), bias.map(<[f32]>::len));
-    let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
     let mut y = vec![0.0; g.batch * g.out_image()];
-    let block = g.block_images();
-    with_scratch(block * rows * patch, block * rows * out, |patches, yt| {
-        for (b0, x_block) in (0..g.batch).step_by(block).zip(x.chunks(block * g.image())) {
-            let n = x_block.len() / g.image();
-            let (patches, yt) = (&mut patches[..n * rows * patch], &mut yt[..n * rows * out]);
-            im2col(g, x_block, patches);
-            // Yᵀ (n·P·Q × O) = patches (n·P·Q × C·k²) · Wᵀ (C·k² × O)
-            matmul(Product {
-                m: n * rows,
-                n: out,
-                k: patch,
-                dst: (yt, 1, out),
-                lhs: (patches, 1, patch),
-                rhs: (w, patch, 1),
-                accumulate: false,
-            });
-            let y_block = &mut y[b0 * g.out_image()..(b0 + n) * g.out_image()];
-            each_image(y_block, g.out_image(), |i, y_image| {
-                from_rows(&yt[i * rows * out..(i + 1) * rows * out], y_image, rows, out, bias, slope)
-            });
-        }
+    blocks(g, |b0, n, patches, rows| {
+        im2col(g, &x[b0 * g.image()..(b0 + n) * g.image()], patches);
+        patches_times_weight(g, n, patches, w, rows);
+        rows_to_planes(g, rows, &mut y[b0 * g.out_image()..(b0 + n) * g.out_image()], bias, slope);
     });
     y
 }
@@ -124,74 +106,151 @@ pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32], start: Option<&[f32]>, sl
     if let Some(s) = start {
         assert_eq!(s.len(), g.channels, "one starting value per input channel");
     }
-    let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
     let mut dx = vec![0.0; g.batch * g.image()];
-    let block = g.block_images();
-    with_scratch(block * rows * patch, block * rows * out, |dpatches, dyt| {
-        for (b0, dy_block) in (0..g.batch).step_by(block).zip(dy.chunks(block * g.out_image())) {
-            let n = dy_block.len() / g.out_image();
-            let (dpatches, dyt) = (&mut dpatches[..n * rows * patch], &mut dyt[..n * rows * out]);
-            each_image(dyt, rows * out, |i, rows_image| {
-                to_rows(&dy_block[i * g.out_image()..(i + 1) * g.out_image()], rows_image, rows, out)
-            });
-            // dpatches (n·P·Q × C·k²) = dYᵀ (n·P·Q × O) · W (O × C·k²)
-            matmul(Product {
-                m: n * rows,
-                n: patch,
-                k: out,
-                dst: (dpatches, 1, patch),
-                lhs: (dyt, 1, out),
-                rhs: (w, 1, patch),
-                accumulate: false,
-            });
-            let dx_block = &mut dx[b0 * g.image()..(b0 + n) * g.image()];
-            let dpatches = &*dpatches;
-            each_image(dx_block, g.image(), |i, dx_image| {
-                if let Some(start) = start {
-                    let plane = g.height * g.width;
-                    for (c, &v) in start.iter().enumerate() {
-                        dx_image[c * plane..(c + 1) * plane].fill(v);
-                    }
-                }
-                col2im(g, &dpatches[i * rows * patch..(i + 1) * rows * patch], dx_image);
-                if slope != 1.0 {
-                    dx_image.iter_mut().for_each(|v| *v = leaky(*v, slope));
-                }
-            });
-        }
+    blocks(g, |b0, n, patches, rows| {
+        planes_to_rows(g, &dy[b0 * g.out_image()..(b0 + n) * g.out_image()], rows);
+        rows_times_weight(g, n, rows, w, patches);
+        scatter(g, patches, &mut dx[b0 * g.image()..(b0 + n) * g.image()], start, slope);
     });
     dx
 }
 
-/// `dw` (O, C, k, k) from the input `x` and the output gradient `dy`, summed over the batch.
-pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
-    check(g, x.len(), g.filters * g.patch(), None);
+/// A convolution's backward pass: the gradients for its input `x` and its weight (each when
+/// asked) from the output gradient `dy`, `dy`'s rows made once for both products.
+pub fn backward(g: &Geometry, x: &[f32], dy: &[f32], w: &[f32], input: bool, weight: bool) -> (Option<Vec<f32>>, Option<Vec<f32>>) {
+    check(g, x.len(), w.len(), None);
     assert_eq!(dy.len(), g.batch * g.out_image(), "dy holds one output per image");
-    let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
-    let mut dw = vec![0.0; out * patch];
-    let block = g.block_images();
-    with_scratch(block * rows * patch, block * rows * out, |patches, dyt| {
-        let blocks = x.chunks(block * g.image()).zip(dy.chunks(block * g.out_image()));
-        for (first, (x_block, dy_block)) in blocks.enumerate() {
-            let n = x_block.len() / g.image();
-            let (patches, dyt) = (&mut patches[..n * rows * patch], &mut dyt[..n * rows * out]);
-            im2col(g, x_block, patches);
-            each_image(dyt, rows * out, |i, rows_image| {
-                to_rows(&dy_block[i * g.out_image()..(i + 1) * g.out_image()], rows_image, rows, out)
-            });
-            // dW (O × C·k²) += dY (O × n·P·Q) · patches (n·P·Q × C·k²)
-            matmul(Product {
-                m: out,
-                n: patch,
-                k: n * rows,
-                dst: (&mut dw[..], 1, patch),
-                lhs: (dyt, out, 1),
-                rhs: (patches, 1, patch),
-                accumulate: first > 0,
-            });
+    let mut dx = input.then(|| vec![0.0; g.batch * g.image()]);
+    let mut dw = weight.then(|| vec![0.0; g.filters * g.patch()]);
+    blocks(g, |b0, n, patches, rows| {
+        planes_to_rows(g, &dy[b0 * g.out_image()..(b0 + n) * g.out_image()], rows);
+        if let Some(dw) = &mut dw {
+            im2col(g, &x[b0 * g.image()..(b0 + n) * g.image()], patches);
+            weight_product(g, n, rows, patches, dw, b0 > 0);
+        }
+        if let Some(dx) = &mut dx {
+            rows_times_weight(g, n, rows, w, patches);
+            scatter(g, patches, &mut dx[b0 * g.image()..(b0 + n) * g.image()], None, 1.0);
         }
     });
-    dw
+    (dx, dw)
+}
+
+/// A transposed convolution's backward pass, in the geometry of the convolution it mirrors: its
+/// input `x` is that convolution's output side, the gradient `dy` its input side. The input
+/// gradient is the convolution of `dy`, the weight gradient pairs `x` with `dy`'s patches; the
+/// patches are made once for both.
+pub fn transposed_backward(
+    g: &Geometry,
+    x: &[f32],
+    dy: &[f32],
+    w: &[f32],
+    input: bool,
+    weight: bool,
+) -> (Option<Vec<f32>>, Option<Vec<f32>>) {
+    check(g, dy.len(), w.len(), None);
+    assert_eq!(x.len(), g.batch * g.out_image(), "x is the mirrored convolution's output");
+    let mut dx = input.then(|| vec![0.0; g.batch * g.out_image()]);
+    let mut dw = weight.then(|| vec![0.0; g.filters * g.patch()]);
+    blocks(g, |b0, n, patches, rows| {
+        im2col(g, &dy[b0 * g.image()..(b0 + n) * g.image()], patches);
+        if let Some(dx) = &mut dx {
+            patches_times_weight(g, n, patches, w, rows);
+            rows_to_planes(g, rows, &mut dx[b0 * g.out_image()..(b0 + n) * g.out_image()], None, 1.0);
+        }
+        if let Some(dw) = &mut dw {
+            planes_to_rows(g, &x[b0 * g.out_image()..(b0 + n) * g.out_image()], rows);
+            weight_product(g, n, rows, patches, dw, b0 > 0);
+        }
+    });
+    (dx, dw)
+}
+
+/// Runs `step(first image, images, patches, rows)` for each block of whole images, with scratch
+/// buffers sized for the block: `patches` holds `n·P·Q × C·k²` values, `rows` `n·P·Q × O`.
+fn blocks(g: &Geometry, mut step: impl FnMut(usize, usize, &mut [f32], &mut [f32])) {
+    let (rows, patch, out) = (g.positions(), g.patch(), g.filters);
+    let block = g.block_images();
+    with_scratch(block * rows * patch, block * rows * out, |patches, scratch_rows| {
+        for b0 in (0..g.batch).step_by(block) {
+            let n = block.min(g.batch - b0);
+            step(b0, n, &mut patches[..n * rows * patch], &mut scratch_rows[..n * rows * out]);
+        }
+    });
+}
+
+/// `Yᵀ (n·P·Q × O) = patches (n·P·Q × C·k²) · Wᵀ (C·k² × O)`.
+fn patches_times_weight(g: &Geometry, n: usize, patches: &[f32], w: &[f32], yt: &mut [f32]) {
+    let (patch, out) = (g.patch(), g.filters);
+    matmul(Product {
+        m: n * g.positions(),
+        n: out,
+        k: patch,
+        dst: (yt, 1, out),
+        lhs: (patches, 1, patch),
+        rhs: (w, patch, 1),
+        accumulate: false,
+    });
+}
+
+/// `dpatches (n·P·Q × C·k²) = dYᵀ (n·P·Q × O) · W (O × C·k²)`.
+fn rows_times_weight(g: &Geometry, n: usize, dyt: &[f32], w: &[f32], dpatches: &mut [f32]) {
+    let (patch, out) = (g.patch(), g.filters);
+    matmul(Product {
+        m: n * g.positions(),
+        n: patch,
+        k: out,
+        dst: (dpatches, 1, patch),
+        lhs: (dyt, 1, out),
+        rhs: (w, 1, patch),
+        accumulate: false,
+    });
+}
+
+/// `dW (O × C·k²) [+]= dY (O × n·P·Q) · patches (n·P·Q × C·k²)`: one product over the block.
+fn weight_product(g: &Geometry, n: usize, dyt: &[f32], patches: &[f32], dw: &mut [f32], accumulate: bool) {
+    let (patch, out) = (g.patch(), g.filters);
+    matmul(Product {
+        m: out,
+        n: patch,
+        k: n * g.positions(),
+        dst: (dw, 1, patch),
+        lhs: (dyt, out, 1),
+        rhs: (patches, 1, patch),
+        accumulate,
+    });
+}
+
+/// A block's (n, O, P, Q) planes as (n·P·Q, O) rows.
+fn planes_to_rows(g: &Geometry, planes: &[f32], rows: &mut [f32]) {
+    let (positions, out) = (g.positions(), g.filters);
+    each_image(rows, positions * out, |i, image| to_rows(&planes[i * g.out_image()..(i + 1) * g.out_image()], image, positions, out));
+}
+
+/// A block's (n·P·Q, O) rows back as (n, O, P, Q) planes, plus bias, through LeakyReLU.
+fn rows_to_planes(g: &Geometry, rows: &[f32], planes: &mut [f32], bias: Option<&[f32]>, slope: f32) {
+    let (positions, out) = (g.positions(), g.filters);
+    each_image(planes, g.out_image(), |i, image| {
+        from_rows(&rows[i * positions * out..(i + 1) * positions * out], image, positions, out, bias, slope)
+    });
+}
+
+/// A block's patch gradients added back into its (n, C, H, W) images (col2im), each channel
+/// starting at `start[c]` (else 0), then LeakyReLU.
+fn scatter(g: &Geometry, dpatches: &[f32], dx: &mut [f32], start: Option<&[f32]>, slope: f32) {
+    let len = g.positions() * g.patch();
+    each_image(dx, g.image(), |i, image| {
+        if let Some(start) = start {
+            let plane = g.height * g.width;
+            for (c, &v) in start.iter().enumerate() {
+                image[c * plane..(c + 1) * plane].fill(v);
+            }
+        }
+        col2im(g, &dpatches[i * len..(i + 1) * len], image);
+        if slope != 1.0 {
+            image.iter_mut().for_each(|v| *v = leaky(*v, slope));
+        }
+    });
 }
 
 /// LeakyReLU: `v` for `v ≥ 0`, `slope·v` below (Burn's and PyTorch's value).
@@ -301,9 +360,13 @@ fn col2im_image(g: &Geometry, k: usize, patches: &[f32], dx: &mut [f32]) {
             for (c, kernel) in row.chunks_exact(k * k).enumerate() {
                 let plane = &mut dx[c * g.height * g.width..];
                 for i in ilo..ihi {
-                    let dst = &mut plane[(h0 + i - ilo) * g.width + w0..][..jhi - jlo];
-                    for (d, s) in dst.iter_mut().zip(&kernel[i * k + jlo..i * k + jhi]) {
-                        *d += s;
+                    let src = &kernel[i * k..(i + 1) * k];
+                    let dst = &mut plane[(h0 + i - ilo) * g.width + w0..];
+                    if jlo == 0 && jhi == k {
+                        // A whole kernel row: k adds with k known (no run-time length).
+                        dst[..k].iter_mut().zip(src).for_each(|(d, s)| *d += s);
+                    } else {
+                        dst[..jhi - jlo].iter_mut().zip(&src[jlo..jhi]).for_each(|(d, s)| *d += s);
                     }
                 }
             }
@@ -334,8 +397,8 @@ fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) ->
 /// One image's (O, P·Q) planes as (P·Q, O) rows.
 fn to_rows(planes: &[f32], rows: &mut [f32], positions: usize, channels: usize) {
     for (c, plane) in planes.chunks_exact(positions).enumerate() {
-        for (l, &v) in plane.iter().enumerate() {
-            rows[l * channels + c] = v;
+        for (r, &v) in rows[c..].iter_mut().step_by(channels).zip(plane) {
+            *r = v;
         }
     }
 }
@@ -345,8 +408,8 @@ fn to_rows(planes: &[f32], rows: &mut [f32], positions: usize, channels: usize) 
 fn from_rows(rows: &[f32], planes: &mut [f32], positions: usize, channels: usize, bias: Option<&[f32]>, slope: f32) {
     for (c, plane) in planes.chunks_exact_mut(positions).enumerate() {
         let b = bias.map_or(0.0, |b| b[c]);
-        for (l, v) in plane.iter_mut().enumerate() {
-            *v = leaky(rows[l * channels + c] + b, slope);
+        for (v, &r) in plane.iter_mut().zip(rows[c..].iter().step_by(channels)) {
+            *v = leaky(r + b, slope);
         }
     }
 }
