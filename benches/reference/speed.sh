@@ -3,6 +3,8 @@
 # iteration at batch 64 on CIFAR shapes, per phase, REPS rounds of (pad bench; PyTorch bench), each
 # the median of 3 timed iterations after a warm-up; prints every round and the medians.
 #   REPS=5 bash benches/reference/speed.sh
+#   BEFORE=/path/to/older/pad REPS=5 bash benches/reference/speed.sh    (a third column: an older build,
+#   in the same rounds — a before/after that saw the same load)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv="${PAD_TORCH_VENV:-$HOME/.cache/pad-torch}"
@@ -11,18 +13,25 @@ venv="${PAD_TORCH_VENV:-$HOME/.cache/pad-torch}"
 cargo build --release --quiet --bin pad
 pad="${CARGO_TARGET_DIR:-target}/release/pad"
 log=$(mktemp)
-for r in $(seq "${REPS:-5}"); do
-  "$pad" bench --device cpu --batch 64 --channels 3 --iters 3 2>/dev/null | awk -v r="$r" '
+rust() {  # rust IMPL BINARY ROUND
+  "$2" bench --device cpu --batch 64 --channels 3 --iters 3 2>/dev/null | awk -v r="$3" -v i="$1" '
     /Wake/ {w=$2} /NREM/ {n=$2} /REM/ && !/NREM/ {m=$2} /total/ {t=$2}
-    END {printf "{\"impl\": \"rust\", \"round\": %d, \"wake_ms\": %s, \"nrem_ms\": %s, \"rem_ms\": %s, \"total_ms\": %s}\n", r, w, n, m, t}' | tee -a "$log"
+    END {printf "{\"impl\": \"%s\", \"round\": %d, \"wake_ms\": %s, \"nrem_ms\": %s, \"rem_ms\": %s, \"total_ms\": %s}\n", i, r, w, n, m, t}' | tee -a "$log"
+}
+for r in $(seq "${REPS:-5}"); do
+  [ -z "${BEFORE:-}" ] || rust before "$BEFORE" "$r"
+  rust rust "$pad" "$r"
   "$venv/bin/python" benches/reference/pad_torch.py --bench 64 3 3 | tee -a "$log"
 done
 "$venv/bin/python" - "$log" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-med = {i: {k: statistics.median(r[k] for r in rows if r["impl"] == i) for k in ("wake_ms", "nrem_ms", "rem_ms", "total_ms")} for i in ("rust", "pytorch")}
-print("| phase | Rust (Flex) ms | PyTorch CPU ms | Rust / PyTorch |")
-print("| --- | --- | --- | --- |")
+impls = [i for i in ("before", "rust", "pytorch") if any(r["impl"] == i for r in rows)]
+med = {i: {k: statistics.median(r[k] for r in rows if r["impl"] == i) for k in ("wake_ms", "nrem_ms", "rem_ms", "total_ms")} for i in impls}
+before = "before" in med
+print("| phase |" + (" Rust before ms | Rust before / PyTorch |" if before else "") + " Rust (Flex) ms | PyTorch CPU ms | Rust / PyTorch |")
+print("| --- |" + (" --- | --- |" if before else "") + " --- | --- | --- |")
 for k in ("wake_ms", "nrem_ms", "rem_ms", "total_ms"):
-    print(f"| {k[:-3]} | {med['rust'][k]:.1f} | {med['pytorch'][k]:.1f} | {med['rust'][k] / med['pytorch'][k]:.2f} |")
+    old = f" {med['before'][k]:.1f} | {med['before'][k] / med['pytorch'][k]:.2f} |" if before else ""
+    print(f"| {k[:-3]} |{old} {med['rust'][k]:.1f} | {med['pytorch'][k]:.1f} | {med['rust'][k] / med['pytorch'][k]:.2f} |")
 PY
