@@ -43,36 +43,48 @@ impl FusedAdam for Flex {
         let factor = bc2 / (1.0 - b1.powi(t));
         let eps = EPSILON * bc2;
         let lr = lr as f32;
-        let (p, g, m1, m2) = (values(&param), values(&grad), values(&moment_1), values(&moment_2));
-        let n = p.len();
-        assert!(g.len() == n && m1.len() == n && m2.len() == n, "Adam: one gradient and moment per element");
-        let (mut p2, mut m1n, mut m2n) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-        let update = |start: usize, p2: &mut [f32], m1n: &mut [f32], m2n: &mut [f32]| {
-            let end = start + p2.len();
-            let (p, g, m1, m2) = (&p[start..end], &g[start..end], &m1[start..end], &m2[start..end]);
-            for i in 0..p2.len() {
-                let m = m1[i] * b1 + g[i] * f1;
-                let v = m2[i] * b2 + g[i] * g[i] * f2;
-                p2[i] = p[i] - m * factor / (v.sqrt() + eps) * lr;
-                m1n[i] = m;
-                m2n[i] = v;
-            }
-        };
-        // Natively in parallel chunks (a pass over memory per parameter, the larger ones 4 MB).
-        #[cfg(not(target_family = "wasm"))]
+        let g = values(&grad);
+        let n = g.len();
+        // In place: the parameter and its moments are normally this step's only owners (else
+        // `storage_mut` copies them first), so the step needs no new buffers — Burn's Adam, whose
+        // operations also reuse unique buffers, needed none either.
+        let (mut p, mut m1, mut m2) = (whole(param), whole(moment_1), whole(moment_2));
         {
-            use rayon::prelude::*;
-            const CHUNK: usize = 1 << 16;
-            p2.par_chunks_mut(CHUNK)
-                .zip(m1n.par_chunks_mut(CHUNK))
-                .zip(m2n.par_chunks_mut(CHUNK))
-                .enumerate()
-                .for_each(|(i, ((p2, m1n), m2n))| update(i * CHUNK, p2, m1n, m2n));
+            let (ps, m1s, m2s) = (p.storage_mut::<f32>(), m1.storage_mut::<f32>(), m2.storage_mut::<f32>());
+            assert!(ps.len() == n && m1s.len() == n && m2s.len() == n, "Adam: one gradient and moment per element");
+            let update = |start: usize, p: &mut [f32], m1: &mut [f32], m2: &mut [f32]| {
+                let g = &g[start..start + p.len()];
+                for i in 0..p.len() {
+                    let m = m1[i] * b1 + g[i] * f1;
+                    let v = m2[i] * b2 + g[i] * g[i] * f2;
+                    p[i] -= m * factor / (v.sqrt() + eps) * lr;
+                    m1[i] = m;
+                    m2[i] = v;
+                }
+            };
+            // Natively in parallel chunks (a pass over memory per parameter, the larger ones 4 MB).
+            #[cfg(not(target_family = "wasm"))]
+            {
+                use rayon::prelude::*;
+                const CHUNK: usize = 1 << 16;
+                ps.par_chunks_mut(CHUNK)
+                    .zip(m1s.par_chunks_mut(CHUNK))
+                    .zip(m2s.par_chunks_mut(CHUNK))
+                    .enumerate()
+                    .for_each(|(i, ((p, m1), m2))| update(i * CHUNK, p, m1, m2));
+            }
+            #[cfg(target_family = "wasm")]
+            update(0, ps, m1s, m2s);
         }
-        #[cfg(target_family = "wasm")]
-        update(0, &mut p2, &mut m1n, &mut m2n);
-        (flat(p2), flat(m1n), flat(m2n))
+        (p, m1, m2)
     }
+}
+
+/// A tensor whose storage is exactly its values in order (copied into one when it is a view).
+fn whole(t: FlexTensor) -> FlexTensor {
+    let layout = t.layout();
+    let exact = layout.is_contiguous() && layout.start_offset() == 0 && t.storage::<f32>().len() == layout.num_elements();
+    if exact { t } else { t.to_contiguous() }
 }
 
 fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
@@ -80,11 +92,6 @@ fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
         Some(v) => std::borrow::Cow::Borrowed(v),
         None => std::borrow::Cow::Owned(t.to_contiguous().as_slice::<f32>().expect("contiguous f32").to_vec()),
     }
-}
-
-fn flat(values: Vec<f32>) -> FlexTensor {
-    let n = values.len();
-    FlexTensor::from_data(TensorData::new(values, [n]))
 }
 
 /// Whether this parameter's step runs fused: a plain `f32` tensor on the CPU backend.

@@ -15,11 +15,13 @@
 //! memory a product needs does not grow with the batch.
 
 use burn::tensor::DType;
+#[cfg(not(target_family = "wasm"))]
 use std::cell::RefCell;
 
-/// The most `f32`s one block's patch matrix holds (8 MB): enough rows for large products
-/// (≥ 1024 rows on every PAD layer at batch 64), small enough for a phone's tab.
-pub const BLOCK: usize = 1 << 21;
+/// The most `f32`s one block's patch or row matrix holds: 8 MB natively (≥ 1024 rows a product on
+/// every PAD layer at batch 64); 2 MB in the browser, whose single thread gains little from longer
+/// products and whose tab must fit a phone (≥ 256 rows a product).
+pub const BLOCK: usize = if cfg!(target_family = "wasm") { 1 << 19 } else { 1 << 21 };
 
 /// One convolution `x (B, C, H, W) ⋆ w (O, C, k, k) → y (B, O, P, Q)` with a square kernel, the
 /// same stride and zero padding on every side, no dilation and no groups.
@@ -69,9 +71,9 @@ impl Geometry {
         self.filters * self.positions()
     }
 
-    /// Images per block: as many as fit in [`BLOCK`] floats of patches, at least one.
+    /// Images per block: as many as fit in [`BLOCK`] floats of patches and of rows, at least one.
     fn block_images(&self) -> usize {
-        (BLOCK / (self.positions() * self.patch()).max(1)).clamp(1, self.batch.max(1))
+        (BLOCK / (self.positions() * self.patch().max(self.filters)).max(1)).clamp(1, self.batch.max(1))
     }
 
     /// The input columns `[lo, hi)` that kernel column `j` reads at output column `q`, and where
@@ -374,13 +376,23 @@ fn col2im_image(g: &Geometry, k: usize, patches: &[f32], dx: &mut [f32]) {
     }
 }
 
+#[cfg(not(target_family = "wasm"))]
 thread_local! {
     /// The patch and row buffers of the last product on this thread, kept for the next: fresh
     /// buffers of megabytes cost a page fault per 4 KB on every call. Bounded by [`BLOCK`].
     static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = RefCell::default();
 }
 
+/// Runs `f` with two scratch buffers of these lengths (contents unspecified). In the browser they
+/// are fresh each time: a wasm heap never hands memory back (no page faults to save) and the
+/// worker's allocator reuses what was freed, so keeping them would only hold memory.
+#[cfg(target_family = "wasm")]
+fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    f(&mut vec![0.0; a], &mut vec![0.0; b])
+}
+
 /// Runs `f` with two scratch buffers of these lengths (contents unspecified).
+#[cfg(not(target_family = "wasm"))]
 fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
     SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
         Ok(mut buffers) => {
