@@ -11,8 +11,8 @@
 //!
 //! where a row is one output position of one image (`rows = images · P·Q`). A transposed
 //! convolution is the input gradient of the convolution it mirrors, so the same three functions
-//! serve both (see `super::extension`). Blocks bound the patch buffer (≤ [`BLOCK`] floats), so the
-//! memory a product needs does not grow with the batch.
+//! serve both (see `super::extension`). Blocks bound the patch and row buffers (≤ [`BLOCK`] floats
+//! each), so the memory a product needs does not grow with the batch.
 
 use burn::tensor::DType;
 #[cfg(not(target_family = "wasm"))]
