@@ -7,6 +7,7 @@
 //! loop. Other devices keep Burn's `Adam`.
 
 use super::optimizer::{BETAS, EPSILON, MomentState};
+use crate::model::conv::values;
 use burn::backend::flex::FlexTensor;
 use burn::backend::{Backend, Dispatch, Flex, backend_extension, tensor::FloatTensor};
 use burn::prelude::*;
@@ -85,13 +86,6 @@ fn whole(t: FlexTensor) -> FlexTensor {
     let layout = t.layout();
     let exact = layout.is_contiguous() && layout.start_offset() == 0 && t.storage::<f32>().len() == layout.num_elements();
     if exact { t } else { t.to_contiguous() }
-}
-
-fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
-    match t.as_slice::<f32>() {
-        Some(v) => std::borrow::Cow::Borrowed(v),
-        None => std::borrow::Cow::Owned(t.to_contiguous().as_slice::<f32>().expect("contiguous f32").to_vec()),
-    }
 }
 
 /// Whether this parameter's step runs fused: a plain `f32` tensor on the CPU backend.

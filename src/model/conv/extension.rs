@@ -64,8 +64,8 @@ fn transposed_geometry(x: &impl TensorMetadata, weight: &impl TensorMetadata, st
     Geometry { batch: x[0], channels: w[1], height: side(x[2]), width: side(x[3]), filters: x[1], kernel: w[2], stride, padding }
 }
 
-/// A tensor's values in order, borrowed when already contiguous.
-fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+/// A CPU tensor's `f32` values in order, borrowed when already contiguous.
+pub(crate) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(v) => Cow::Borrowed(v),
         None => Cow::Owned(t.to_contiguous().as_slice::<f32>().expect("contiguous f32").to_vec()),
@@ -107,51 +107,45 @@ impl LoweredConv for Flex {
     }
 }
 
-/// What a lowered layer's backward pass needs: its input and weight, saved by the autodiff graph,
-/// the convolution's geometry, and the activation's slope with the layer's output when there is
-/// one (its sign is its input's: LeakyReLU's gradient).
-type Saved = (NodeId, NodeId, Geometry, f32, Option<FlexTensor>);
+/// Which of the two lowered layers an autodiff node is: they differ only in which product is the
+/// forward pass, and so in which gradient comes out in which shape.
+#[derive(Clone, Copy, Debug)]
+enum Layer {
+    Conv,
+    Transposed,
+}
 
-#[derive(Debug)]
-struct ConvBackward;
-
-impl Backward<Flex, 3> for ConvBackward {
-    type State = Saved;
-
-    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
-        let [node_x, node_w, node_b] = ops.parents;
-        let dy = grads.consume::<Flex>(&ops.node);
-        let (x, w, g, slope, y) = ops.state;
-        let x: FlexTensor = checkpointer.retrieve_node_output(x);
-        let w: FlexTensor = checkpointer.retrieve_node_output(w);
-        let dy = values(&dy);
-        let dy = match &y {
-            Some(y) => lowering::leaky_grad(&dy, &values(y), slope),
-            None => Cow::Borrowed(&*dy),
-        };
-        let (dx, dw) = lowering::backward(&g, &values(&x), &dy, &values(&w), node_x.is_some(), node_w.is_some());
-        if let (Some(node), Some(dx)) = (node_x, dx) {
-            grads.register::<Flex>(node.id, flex(dx, conv_input_shape(&g)));
+impl Layer {
+    fn geometry(self, x: &impl TensorMetadata, weight: &impl TensorMetadata, stride: usize, padding: usize) -> Geometry {
+        match self {
+            Layer::Conv => conv_geometry(x, weight, stride, padding),
+            Layer::Transposed => transposed_geometry(x, weight, stride, padding),
         }
-        if let (Some(node), Some(dw)) = (node_w, dw) {
-            grads.register::<Flex>(node.id, flex(dw, weight_shape(&g)));
-        }
-        if let Some(node) = node_b {
-            grads.register::<Flex>(node.id, bias(lowering::channel_sums(&dy, g.batch, g.filters)));
+    }
+
+    fn forward(self, x: FlexTensor, weight: FlexTensor, b: FlexTensor, stride: usize, padding: usize, slope: f32) -> FlexTensor {
+        match self {
+            Layer::Conv => Flex::lowered_conv2d(x, weight, b, stride, padding, slope),
+            Layer::Transposed => Flex::lowered_conv_transpose2d(x, weight, b, stride, padding, slope),
         }
     }
 }
 
-#[derive(Debug)]
-struct TransposedBackward;
+/// What a lowered layer's backward pass needs: its input and weight, saved by the autodiff graph,
+/// which layer it is and the convolution's geometry, and the activation's slope with the layer's
+/// output when there is one (its sign is its input's: LeakyReLU's gradient).
+type Saved = (NodeId, NodeId, Layer, Geometry, f32, Option<FlexTensor>);
 
-impl Backward<Flex, 3> for TransposedBackward {
+#[derive(Debug)]
+struct LoweredBackward;
+
+impl Backward<Flex, 3> for LoweredBackward {
     type State = Saved;
 
     fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
         let dy = grads.consume::<Flex>(&ops.node);
-        let (x, w, g, slope, y) = ops.state;
+        let (x, w, layer, g, slope, y) = ops.state;
         let x: FlexTensor = checkpointer.retrieve_node_output(x);
         let w: FlexTensor = checkpointer.retrieve_node_output(w);
         let dy = values(&dy);
@@ -159,15 +153,44 @@ impl Backward<Flex, 3> for TransposedBackward {
             Some(y) => lowering::leaky_grad(&dy, &values(y), slope),
             None => Cow::Borrowed(&*dy),
         };
-        let (dx, dw) = lowering::transposed_backward(&g, &values(&x), &dy, &values(&w), node_x.is_some(), node_w.is_some());
+        let (x, w, (input, weight)) = (values(&x), values(&w), (node_x.is_some(), node_w.is_some()));
+        // (gradients, the input's shape, the output's channels)
+        let ((dx, dw), x_shape, out_channels) = match layer {
+            Layer::Conv => (lowering::backward(&g, &x, &dy, &w, input, weight), conv_input_shape(&g), g.filters),
+            Layer::Transposed => (lowering::transposed_backward(&g, &x, &dy, &w, input, weight), conv_output_shape(&g), g.channels),
+        };
         if let (Some(node), Some(dx)) = (node_x, dx) {
-            grads.register::<Flex>(node.id, flex(dx, conv_output_shape(&g)));
+            grads.register::<Flex>(node.id, flex(dx, x_shape));
         }
         if let (Some(node), Some(dw)) = (node_w, dw) {
             grads.register::<Flex>(node.id, flex(dw, weight_shape(&g)));
         }
         if let Some(node) = node_b {
-            grads.register::<Flex>(node.id, bias(lowering::channel_sums(&dy, g.batch, g.channels)));
+            grads.register::<Flex>(node.id, bias(lowering::channel_sums(&dy, g.batch, out_channels)));
+        }
+    }
+}
+
+/// A lowered layer on the autodiff backend: its forward pass on Flex, recorded with what its
+/// backward pass needs when any input is tracked.
+fn record<C: CheckpointStrategy>(
+    layer: Layer,
+    x: FloatTensor<Autodiff<Flex, C>>,
+    weight: FloatTensor<Autodiff<Flex, C>>,
+    b: FloatTensor<Autodiff<Flex, C>>,
+    stride: usize,
+    padding: usize,
+    slope: f32,
+) -> FloatTensor<Autodiff<Flex, C>> {
+    let g = layer.geometry(&x, &weight, stride, padding);
+    match LoweredBackward.prepare::<C>([x.node(), weight.node(), b.node()]).compute_bound().stateful() {
+        OpsKind::Tracked(mut prep) => {
+            let (xs, ws) = (prep.checkpoint(&x), prep.checkpoint(&weight));
+            let y = layer.forward(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding, slope);
+            prep.finish((xs, ws, layer, g, slope, (slope != 1.0).then(|| y.clone())), y)
+        }
+        OpsKind::UnTracked(prep) => {
+            prep.finish(layer.forward(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding, slope))
         }
     }
 }
@@ -181,17 +204,7 @@ impl<C: CheckpointStrategy> LoweredConv for Autodiff<Flex, C> {
         padding: usize,
         slope: f32,
     ) -> FloatTensor<Self> {
-        let g = conv_geometry(&x, &weight, stride, padding);
-        match ConvBackward.prepare::<C>([x.node(), weight.node(), b.node()]).compute_bound().stateful() {
-            OpsKind::Tracked(mut prep) => {
-                let (xs, ws) = (prep.checkpoint(&x), prep.checkpoint(&weight));
-                let y = Flex::lowered_conv2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding, slope);
-                prep.finish((xs, ws, g, slope, (slope != 1.0).then(|| y.clone())), y)
-            }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(Flex::lowered_conv2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding, slope))
-            }
-        }
+        record::<C>(Layer::Conv, x, weight, b, stride, padding, slope)
     }
 
     fn lowered_conv_transpose2d(
@@ -202,22 +215,6 @@ impl<C: CheckpointStrategy> LoweredConv for Autodiff<Flex, C> {
         padding: usize,
         slope: f32,
     ) -> FloatTensor<Self> {
-        let g = transposed_geometry(&x, &weight, stride, padding);
-        match TransposedBackward.prepare::<C>([x.node(), weight.node(), b.node()]).compute_bound().stateful() {
-            OpsKind::Tracked(mut prep) => {
-                let (xs, ws) = (prep.checkpoint(&x), prep.checkpoint(&weight));
-                let y =
-                    Flex::lowered_conv_transpose2d(x.into_primitive(), weight.into_primitive(), b.into_primitive(), stride, padding, slope);
-                prep.finish((xs, ws, g, slope, (slope != 1.0).then(|| y.clone())), y)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(Flex::lowered_conv_transpose2d(
-                x.into_primitive(),
-                weight.into_primitive(),
-                b.into_primitive(),
-                stride,
-                padding,
-                slope,
-            )),
-        }
+        record::<C>(Layer::Transposed, x, weight, b, stride, padding, slope)
     }
 }

@@ -10,9 +10,11 @@
 //! results equal Burn's to float rounding (tests/conv.rs).
 
 mod extension;
+pub(crate) use extension::values;
 pub mod lowering;
 
 use burn::backend::Dispatch;
+use burn::module::Param;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::prelude::*;
@@ -48,8 +50,8 @@ impl Activation {
 
 /// `then(conv.forward(x))`, lowered to matrix products on the CPU backend.
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>, then: Activation) -> Tensor<4> {
-    match (conv_padding(conv), &conv.bias) {
-        (Some(padding), Some(bias)) => Tensor::from_dispatch(<Dispatch as LoweredConv>::lowered_conv2d(
+    match conv_plan(conv) {
+        Some((padding, bias)) => Tensor::from_dispatch(<Dispatch as LoweredConv>::lowered_conv2d(
             x.into_dispatch(),
             conv.weight.val().into_dispatch(),
             bias.val().into_dispatch(),
@@ -57,14 +59,14 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>, then: Activation) -> Tensor<4> {
             padding,
             then.slope(),
         )),
-        _ => then.apply(conv.forward(x)),
+        None => then.apply(conv.forward(x)),
     }
 }
 
 /// `then(tconv.forward(x))`, lowered to matrix products on the CPU backend.
 pub fn conv_transpose2d(tconv: &ConvTranspose2d, x: Tensor<4>, then: Activation) -> Tensor<4> {
-    match (tconv_padding(tconv), &tconv.bias) {
-        (Some(padding), Some(bias)) => Tensor::from_dispatch(<Dispatch as LoweredConv>::lowered_conv_transpose2d(
+    match tconv_plan(tconv) {
+        Some((padding, bias)) => Tensor::from_dispatch(<Dispatch as LoweredConv>::lowered_conv_transpose2d(
             x.into_dispatch(),
             tconv.weight.val().into_dispatch(),
             bias.val().into_dispatch(),
@@ -72,39 +74,41 @@ pub fn conv_transpose2d(tconv: &ConvTranspose2d, x: Tensor<4>, then: Activation)
             padding,
             then.slope(),
         )),
-        _ => then.apply(tconv.forward(x)),
+        None => then.apply(tconv.forward(x)),
     }
 }
 
 /// Whether [`conv2d`] runs this layer lowered (else through Burn's own kernel).
 pub fn is_lowered(conv: &Conv2d) -> bool {
-    conv_padding(conv).is_some() && conv.bias.is_some()
+    conv_plan(conv).is_some()
 }
 
 /// Whether [`conv_transpose2d`] runs this layer lowered (else through Burn's own kernel).
 pub fn is_lowered_transposed(tconv: &ConvTranspose2d) -> bool {
-    tconv_padding(tconv).is_some() && tconv.bias.is_some()
+    tconv_plan(tconv).is_some()
 }
 
-/// The padding of a convolution that runs lowered: the same on every side.
-fn conv_padding(conv: &Conv2d) -> Option<usize> {
+/// A convolution that runs lowered: its padding (the same on every side) and its bias.
+fn conv_plan(conv: &Conv2d) -> Option<(usize, &Param<Tensor<1>>)> {
     let padding = match conv.padding {
         PaddingConfig2d::Explicit(top, left, bottom, right) if top == left && left == bottom && bottom == right => top,
         PaddingConfig2d::Valid => 0,
         _ => return None,
     };
-    (conv.groups == 1 && lowers(&conv.weight.val(), conv.kernel_size, conv.stride, conv.dilation)).then_some(padding)
+    let bias = conv.bias.as_ref()?;
+    (conv.groups == 1 && lowers(&conv.weight.val(), conv.kernel_size, conv.stride, conv.dilation)).then_some((padding, bias))
 }
 
-/// The padding of a transposed convolution that runs lowered: the same on both axes, no output
-/// padding.
-fn tconv_padding(tconv: &ConvTranspose2d) -> Option<usize> {
+/// A transposed convolution that runs lowered: its padding (the same on both axes, no output
+/// padding) and its bias.
+fn tconv_plan(tconv: &ConvTranspose2d) -> Option<(usize, &Param<Tensor<1>>)> {
     let [pad_h, pad_w] = tconv.padding;
+    let bias = tconv.bias.as_ref()?;
     (tconv.groups == 1
         && pad_h == pad_w
         && tconv.padding_out == [0, 0]
         && lowers(&tconv.weight.val(), tconv.kernel_size, tconv.stride, tconv.dilation))
-    .then_some(pad_h)
+    .then_some((pad_h, bias))
 }
 
 /// Whether a layer with this weight and shape can run lowered: on the CPU backend, in `f32`, with
