@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what building, serving and testing need, skipping what is already there at the right
 # version: rustfmt/clippy, the wasm target, wasm-bindgen-cli (must equal the wasm-bindgen crate),
-# trunk, binaryen's wasm-opt (npm), Debian's Chromium (browser tests), a font for the CLI's plots, and the
-# browser tests' npm packages. Works on a fresh machine with Rust, apt and npm.
+# trunk, binaryen's wasm-opt (npm), Debian's Chromium, Firefox ESR and WebKitGTK's WebDriver with Xvfb
+# (the browser tests, one engine each), a font for the CLI's plots, and the browser tests' npm packages. Works on a fresh machine with Rust, apt and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +22,12 @@ if ! trunk --version 2>/dev/null | grep -q "$TRUNK"; then
   cargo install trunk --version "$TRUNK" --locked
 fi
 
-# System packages (as root, through apt): the browser tests' Chromium and the plots' font.
+# System packages (as root, through apt): the browser tests' three engines and the plots' font.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+[ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
+[ -x /usr/bin/Xvfb ] || missing+=(xvfb)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -42,7 +45,9 @@ if [ ! -x scripts/node_modules/.bin/wasm-opt ]; then
   (cd scripts && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# The browser tests' driver (playwright-core, no bundled browser: it drives /usr/bin/chromium).
-if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/@axe-core/playwright ]; then
+# The browser tests' drivers (no bundled browser): playwright-core drives /usr/bin/chromium,
+# puppeteer-core drives /usr/bin/firefox-esr over WebDriver BiDi.
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/@axe-core/playwright ] \
+  || [ ! -d tests/e2e/node_modules/puppeteer-core ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -7,8 +7,9 @@
 #   gpu-lint  clippy on the native `gpu` feature (the CLI's --device wgpu), which the tests leave out
 #   cuda-lint clippy on the `cuda` feature (--device cuda): type-checked only, see below
 #   page      the page as the tests drive it (trunk build, profile web-dev), linted the same way
-#   browser   the page end to end in headless Chromium (tests/e2e/): one WebGPU scenario on a
-#             software adapter (its self-check against the CPU included), the rest on the CPU backend
+#   browser   the page end to end (tests/e2e/): in headless Chromium, one WebGPU scenario on a
+#             software adapter (its self-check against the CPU included), the rest on the CPU backend;
+#             a short run in Firefox and one in WebKit (engines.test.mjs)
 # Ends with the time of each phase and one summary line: "tests: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."

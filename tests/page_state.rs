@@ -4,7 +4,7 @@
 
 use pad::shared::bundled::Bundled;
 use pad::shared::images::HostImages;
-use pad::shared::page::{Effect, PageState, SavedModel};
+use pad::shared::page::{Effect, PageState, Payload, Recover, SavedModel};
 use pad::shared::protocol::{
     Backend, Command, DataSummary, DeviceInfo, DreamRequest, DreamView, Event, Progress, RunState, Snapshot, Topic,
 };
@@ -124,6 +124,102 @@ fn errors_land_next_to_what_they_are_about_and_end_the_wait() {
     assert_eq!(p.errors.data, None, "new data clears the data error");
     p.clear_run();
     assert_eq!((&p.errors.settings, &p.errors.run, &p.errors.model), (&None, &None, &None));
+}
+
+#[test]
+fn the_first_webgpu_iteration_shows_kernels_being_prepared_once_per_trainer() {
+    let gpu = DeviceInfo { backend: Backend::WebGpu, adapter: "gpu".into(), note: None, software: false };
+    let mut p = ready();
+    p.apply(Event::State(RunState::Running), Some(5.0));
+    assert_eq!(p.preparing_gpu_since, None, "the CPU compiles nothing");
+
+    let mut p = PageState::default();
+    p.apply(Event::Ready(gpu.clone()), None);
+    p.apply(Event::DataLoaded(data()), None);
+    p.apply(Event::State(RunState::Running), Some(1000.0));
+    assert_eq!(p.preparing_gpu_since, Some(1000.0));
+    p.apply(Event::Progress(progress()), Some(7000.0));
+    assert_eq!(p.preparing_gpu_since, None, "an iteration's result ends the wait");
+    p.apply(Event::State(RunState::Paused), None);
+    p.apply(Event::State(RunState::Running), Some(9000.0));
+    assert_eq!(p.preparing_gpu_since, None, "the kernels stay compiled in the same trainer");
+
+    p.apply(Event::Fatal("device lost".into()), None);
+    p.apply(Event::Ready(gpu), None);
+    p.apply(Event::State(RunState::Running), Some(12000.0));
+    assert_eq!(p.preparing_gpu_since, Some(12000.0), "a new trainer compiles them again");
+    p.apply(Event::State(RunState::Paused), None);
+    assert_eq!(p.preparing_gpu_since, None, "a stopped run waits for nothing");
+}
+
+/// An autosave of the running run (after epoch 1).
+fn autosaved(p: &mut PageState) {
+    let saved = SavedModel { file_name: "a.padckpt".into(), epoch: 1, bytes: Payload::Here(vec![1, 2, 3].into()) };
+    assert!(matches!(
+        p.apply(Event::Saved { file_name: saved.file_name.clone(), bytes: vec![1, 2, 3], epoch: 1, autosave: true }, None)[..],
+        [Effect::Store(_)]
+    ));
+}
+
+#[test]
+fn a_failed_gpu_moves_the_run_to_the_cpu_and_it_continues_by_itself() {
+    let settings = Settings::for_variant(Variant::Pad);
+    let loaded = || Event::ModelLoaded { settings: settings.clone(), epoch: 1, dataset: "MNIST".into(), changes: Vec::new() };
+    // With this run's autosave: load it once the CPU trainer holds the data, then resume.
+    let mut p = ready();
+    p.apply(Event::State(RunState::Running), None);
+    p.apply(Event::Progress(Progress { epoch: 2, epochs: 5, ..progress() }), None);
+    autosaved(&mut p);
+    // The failing GPU's step ends the run before its loss is reported.
+    p.apply(Event::State(RunState::Idle), None);
+    p.apply(Event::Error { topic: Topic::Model, message: "the staging buffer could not be mapped".into() }, None);
+    p.apply(Event::GpuFailed("the WebGPU device was lost (Destroyed)".into()), None);
+    assert_eq!(p.errors.model, None, "the failure's fallout is not shown");
+    assert_eq!(p.state, RunState::Idle);
+    assert_eq!(p.errors.run, None, "not an error: the page handles it");
+    assert!(p.gpu_failure.as_deref().unwrap().contains("(the WebGPU device was lost (Destroyed)): training moved to the CPU"));
+    let cpu = DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None, software: false };
+    p.apply(Event::Ready(cpu.clone()), None);
+    let again = p.apply(Event::DataLoaded(data()), None);
+    assert_eq!(again, vec![Effect::Recover(Recover::Autosave { epochs_left: Some(4) })], "the run's 5 epochs, 1 autosaved");
+    let effects = p.apply(loaded(), None);
+    assert!(effects.contains(&Effect::Send(Command::Resume)), "{effects:?}");
+    assert!(p.notice.as_deref().unwrap().contains("continues from the autosave after epoch 1"));
+    assert!(p.gpu_failure.is_some(), "the device line keeps saying why");
+    assert!(!p.apply(loaded(), None).contains(&Effect::Send(Command::Resume)), "once");
+
+    // Before the run's first autosave (an earlier visit's does not count): the run starts again.
+    let mut p = ready();
+    p.found_autosave(SavedModel { file_name: "old.padckpt".into(), epoch: 7, bytes: Payload::Here(vec![1].into()) });
+    p.apply(Event::State(RunState::Running), None);
+    p.apply(Event::GpuFailed("WebGPU reported an error".into()), None);
+    p.apply(Event::Ready(cpu.clone()), None);
+    assert_eq!(p.apply(Event::DataLoaded(data()), None), vec![Effect::Recover(Recover::Restart)]);
+    assert!(p.apply(Event::DataLoaded(data()), None).is_empty(), "once");
+
+    // Paused: loaded again, left paused. No run: nothing to continue.
+    let mut p = ready();
+    p.apply(Event::State(RunState::Running), None);
+    autosaved(&mut p);
+    p.apply(Event::State(RunState::Paused), None);
+    p.apply(Event::GpuFailed("lost".into()), None);
+    p.apply(Event::Ready(cpu.clone()), None);
+    assert_eq!(p.apply(Event::DataLoaded(data()), None), vec![Effect::Recover(Recover::Autosave { epochs_left: None })]);
+    assert!(!p.apply(loaded(), None).contains(&Effect::Send(Command::Resume)));
+    let mut p = ready();
+    p.apply(Event::GpuFailed("lost".into()), None);
+    p.apply(Event::Ready(cpu.clone()), None);
+    assert!(p.apply(Event::DataLoaded(data()), None).is_empty());
+    assert!(p.gpu_failure.is_some());
+    // A finished run, or one the user reset, is not continued either.
+    for end in [|p: &mut PageState| drop(p.apply(Event::State(RunState::Finished), None)), |p: &mut PageState| p.reset_asked()] {
+        let mut p = ready();
+        p.apply(Event::State(RunState::Running), None);
+        end(&mut p);
+        p.apply(Event::GpuFailed("lost".into()), None);
+        p.apply(Event::Ready(cpu.clone()), None);
+        assert!(p.apply(Event::DataLoaded(data()), None).is_empty());
+    }
 }
 
 #[test]

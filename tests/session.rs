@@ -141,16 +141,22 @@ fn tiny(epochs: usize) -> Settings {
 
 /// Serve `script` through the worker's loop on the CPU; `react` may answer events with more
 /// commands (returning `None` closes the channel once nothing runs).
-fn serve(script: Vec<Command>, mut react: impl FnMut(&Event) -> Vec<Command>) -> Vec<Event> {
+fn serve(script: Vec<Command>, react: impl FnMut(&Event) -> Vec<Command>) -> Vec<Event> {
+    let cpu = DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None, software: false };
+    serve_on(DeviceChoice::Cpu, cpu, script, react)
+}
+
+/// [`serve`], the device picked for `choice` being described by `info` (it is the CPU).
+fn serve_on(choice: DeviceChoice, info: DeviceInfo, script: Vec<Command>, mut react: impl FnMut(&Event) -> Vec<Command>) -> Vec<Event> {
     let (tx, rx) = async_channel::unbounded();
     for c in script {
         tx.try_send(c).unwrap();
     }
     let mut tx = Some(tx);
     let mut events = Vec::new();
-    let pick = async |choice: DeviceChoice| {
-        assert_eq!(choice, DeviceChoice::Cpu);
-        (common::cpu(), DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None, software: false })
+    let pick = async |asked: DeviceChoice| {
+        assert_eq!(asked, choice);
+        (common::cpu(), info)
     };
     block_on(pad::session::serve(rx, pick, async || {}, &mut |e| {
         for c in react(&e) {
@@ -172,7 +178,7 @@ fn states(events: &[Event]) -> Vec<RunState> {
 fn a_session_trains_through_the_phases_and_reports_everything_the_page_shows() {
     let events = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![mnist()] },
             Command::Start { settings: tiny(1), paused: false },
         ],
@@ -212,11 +218,85 @@ fn a_session_trains_through_the_phases_and_reports_everything_the_page_shows() {
 }
 
 #[test]
+fn auto_measures_a_hardware_gpu_against_the_cpu_once_and_trains_on_the_faster() {
+    // A "hardware WebGPU adapter" that is the CPU backend underneath: the flow, not the speeds.
+    let gpu = DeviceInfo { backend: Backend::WebGpu, adapter: "test · gpu".into(), note: Some("checked".into()), software: false };
+    let script = |measured| {
+        vec![
+            Command::Init { device: DeviceChoice::Auto, measured },
+            Command::LoadData { files: vec![mnist()] },
+            Command::Start { settings: tiny(1), paused: false },
+        ]
+    };
+    let events = serve_on(DeviceChoice::Auto, gpu.clone(), script(Vec::new()), |_| vec![]);
+    assert!(matches!(&events[0], Event::Ready(info) if info.backend == Backend::WebGpu));
+    let at = events.iter().position(|e| matches!(e, Event::Measuring { batch: 8 })).expect("measured at the run's batch size");
+    let Event::Measured(m) = &events[at + 1] else { panic!("{:?}", events[at + 1]) };
+    assert_eq!((m.adapter.as_str(), m.batch), ("test · gpu", 8));
+    assert!(m.webgpu_images_per_second > 0.0 && m.cpu_images_per_second > 0.0);
+    let Event::Ready(now) = &events[at + 2] else { panic!("{:?}", events[at + 2]) };
+    assert_eq!(now.backend, m.faster());
+    assert!(now.note.as_deref().unwrap().starts_with(&m.describe()));
+    assert_eq!(states(&events), vec![RunState::Running, RunState::Finished]);
+
+    // Measured before on this browser: no measuring, the faster from the start, said so.
+    for (webgpu, cpu, backend, arrow) in [(1.0, 100.0, Backend::Cpu, "→ CPU"), (300.0, 50.0, Backend::WebGpu, "→ WebGPU")] {
+        let before = pad::session::protocol::Measured {
+            adapter: "test · gpu".into(),
+            batch: 32,
+            webgpu_images_per_second: webgpu,
+            cpu_images_per_second: cpu,
+        };
+        let events = serve_on(DeviceChoice::Auto, gpu.clone(), script(vec![before]), |_| vec![]);
+        let Event::Ready(info) = &events[0] else { panic!("{:?}", events[0]) };
+        assert_eq!(info.backend, backend);
+        let note = info.note.as_deref().unwrap();
+        assert!(note.contains(arrow) && note.contains("at batch 32") && note.contains("(measured before on this browser)"), "{note}");
+        assert!(!events.iter().any(|e| matches!(e, Event::Measuring { .. })));
+        assert_eq!(states(&events), vec![RunState::Running, RunState::Finished]);
+    }
+    // Another adapter's measurement does not count; a software adapter or a chosen device is
+    // never measured.
+    let other =
+        pad::session::protocol::Measured { adapter: "other".into(), batch: 8, webgpu_images_per_second: 1.0, cpu_images_per_second: 2.0 };
+    let events = serve_on(DeviceChoice::Auto, gpu.clone(), script(vec![other]), |_| vec![]);
+    assert!(events.iter().any(|e| matches!(e, Event::Measuring { .. })));
+    let software = DeviceInfo { software: true, ..gpu.clone() };
+    let events = serve_on(DeviceChoice::Auto, software, script(Vec::new()), |_| vec![]);
+    assert!(!events.iter().any(|e| matches!(e, Event::Measuring { .. })));
+    let mut chosen = script(Vec::new());
+    chosen[0] = Command::Init { device: DeviceChoice::WebGpu, measured: Vec::new() };
+    let events = serve_on(DeviceChoice::WebGpu, gpu, chosen, |_| vec![]);
+    assert!(!events.iter().any(|e| matches!(e, Event::Measuring { .. })));
+}
+
+#[test]
+fn software_adapters_are_known_by_name_or_by_the_browsers_word() {
+    let software = |fallback, names: &[&str]| DeviceInfo::is_software_adapter(fallback, names);
+    assert!(software(false, &["google", "swiftshader", ""]));
+    assert!(software(false, &["", "", "Microsoft Basic Render Driver"]));
+    assert!(software(false, &["mesa", "", "llvmpipe (LLVM 15.0.6, 256 bits)"]));
+    assert!(software(false, &["", "", "Lavapipe"]));
+    assert!(software(true, &["intel", "gen-12lp", ""]), "the browser says it is a fallback adapter");
+    assert!(!software(false, &["nvidia", "ampere", "NVIDIA GeForce RTX 3060"]));
+    assert!(!software(false, &["apple", "metal-3", ""]));
+}
+
+#[test]
+fn measured_rates_read_as_the_page_shows_them() {
+    let m =
+        pad::session::protocol::Measured { adapter: "a".into(), batch: 32, webgpu_images_per_second: 310.4, cpu_images_per_second: 48.2 };
+    assert_eq!(m.describe(), "WebGPU 310 img/s · CPU 48 img/s at batch 32 → WebGPU");
+    let slow = pad::session::protocol::Measured { webgpu_images_per_second: 2.31, ..m };
+    assert_eq!((slow.faster(), slow.describe().as_str()), (Backend::Cpu, "WebGPU 2.3 img/s · CPU 48 img/s at batch 32 → CPU"));
+}
+
+#[test]
 fn pause_step_resume_and_reset_do_what_they_say() {
     let mut paused_once = false;
     let events = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![mnist()] },
             Command::Start { settings: Settings { probe: false, ..tiny(1) }, paused: true },
             Command::Step,
@@ -252,9 +332,9 @@ fn a_session_refuses_what_cannot_work_and_stays_usable() {
     let events = serve(
         vec![
             Command::Pause,
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::Start { settings: tiny(1), paused: false },
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![NamedFile::new("broken.bin", vec![1, 2, 3])] },
             Command::LoadData { files: vec![mnist()] },
             Command::Start { settings: Settings { images_per_epoch: 9000, ..tiny(1) }, paused: true },
@@ -420,7 +500,7 @@ fn a_saved_model_loads_back_with_identical_pictures_and_continues_training() {
     let settings = Settings { probe: false, ..tiny(1) };
     let first = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![mnist()] },
             Command::Start { settings: settings.clone(), paused: false },
         ],
@@ -439,7 +519,7 @@ fn a_saved_model_loads_back_with_identical_pictures_and_continues_training() {
     let dream = |first, second, mix, noise| Command::Dream(pad::session::protocol::DreamRequest { first, second, mix, noise });
     let second = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![mnist()] },
             Command::LoadModel { file, settings: settings.clone() },
             dream(0, 1, 0.5, 0.5),
@@ -485,7 +565,7 @@ fn a_checkpoint_that_does_not_fit_changes_nothing() {
     };
     let events = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadModel { file: NamedFile::new("early.padckpt", cifar.clone()), settings: tiny(1) },
             Command::LoadData { files: vec![mnist()] },
             Command::LoadModel { file: NamedFile::new("cifar.padckpt", cifar.clone()), settings: tiny(1) },
@@ -514,7 +594,7 @@ fn a_checkpoint_that_does_not_fit_changes_nothing() {
     // A model whose batch is larger than the loaded data: refused with the data's size.
     let events = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![NamedFile::new("data_batch_1.bin", cifar_records(&[1, 2, 3, 4]))] },
             Command::LoadModel { file: NamedFile::new("cifar.padckpt", cifar), settings: tiny(1) },
         ],
@@ -539,7 +619,7 @@ fn the_pretrained_snapshot_shows_dreams_while_idle_and_start_trains_afresh() {
     let dream = Command::Dream(pad::session::protocol::DreamRequest { first: 0, second: 1, mix: 0.5, noise: 0.5 });
     let events = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![mnist()] },
             Command::Pretrained { file: file.clone() },
             dream.clone(),
@@ -574,7 +654,7 @@ fn the_pretrained_snapshot_shows_dreams_while_idle_and_start_trains_afresh() {
     let fashion = NamedFile::new("fashion.padb", std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/data/fashion.padb")).unwrap());
     let events = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![fashion] },
             Command::Pretrained { file: shipped_snapshot() },
             Command::Start { settings: Settings { probe: false, ..tiny(1) }, paused: false },
@@ -586,7 +666,7 @@ fn the_pretrained_snapshot_shows_dreams_while_idle_and_start_trains_afresh() {
     // Nor, silently, on RGB data (no channel-mismatch error for a file the user never asked for).
     let events = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![NamedFile::new("data_batch_1.bin", cifar_records(&[1, 2, 3, 4, 5, 6, 7, 8]))] },
             Command::Pretrained { file: shipped_snapshot() },
             Command::Start { settings: Settings { probe: false, images_per_epoch: 8, ..tiny(1) }, paused: false },
@@ -605,7 +685,7 @@ fn a_file_dropped_during_a_probe_is_answered_before_the_probe_ends() {
     let mut dropped = false;
     let events = serve(
         vec![
-            Command::Init { device: DeviceChoice::Cpu },
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![mnist()] },
             Command::Start { settings: tiny(1), paused: false },
         ],

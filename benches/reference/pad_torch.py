@@ -8,6 +8,7 @@ script loads the same weights into the PyTorch model, runs the same iterations o
 and compares.
 
     python pad_torch.py DIR            # compares every *.safetensors in DIR; exit 1 on mismatch
+    python pad_torch.py --bench BATCH CHANNELS ITERS [cpu|cuda]   # ms per phase (benches/gpu.sh)
 
 Each file is checked against PyTorch with the matching `zero_grad(set_to_none=...)` and, as a
 control, with the other one: the wrong pairing must fail, or the check cannot tell them apart.
@@ -180,19 +181,25 @@ def compare(tensors, meta, results, lr):
     return ok, report
 
 
-def bench(batch=64, channels=3, iters=3):
+def bench(batch=64, channels=3, iters=3, device="cpu"):
     """Milliseconds per phase and per PAD iteration on random CIFAR-shaped data (the same work as
-    `pad bench`: one warm-up iteration, then the median of `iters`)."""
+    `pad bench`: one warm-up iteration, then the median of `iters`), on `device` ("cpu" or "cuda":
+    each phase's time ends when the GPU has finished it, as `pad bench` waits for its losses)."""
     import statistics
     import time
 
     torch.use_deterministic_algorithms(False)
+    if device == "cuda":
+        torch.backends.cudnn.benchmark = True
+    torch.set_default_device(device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     E, G = Encoder(channels), Generator(channels)
     opt_e = torch.optim.Adam(E.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
     x = torch.rand(batch, channels, 32, 32) * 2 - 1
     z_old, times = None, []
     for it in range(iters + 1):
+        sync()
         t0 = time.perf_counter()
         opt_e.zero_grad(set_to_none=False)
         opt_g.zero_grad(set_to_none=False)
@@ -200,6 +207,7 @@ def bench(batch=64, channels=3, iters=3):
         (bce(d, torch.ones_like(d)) + kl(z) + mse(G(z, reverse=False), x)).backward()
         opt_e.step()
         opt_g.step()
+        sync()
         t1 = time.perf_counter()
         opt_e.zero_grad(set_to_none=False)
         z_mem = z.detach()
@@ -208,6 +216,7 @@ def bench(batch=64, channels=3, iters=3):
             x_occ = G(z_mem) * mask
         mse(E(x_occ)[0], z_mem).backward()
         opt_e.step()
+        sync()
         t2 = time.perf_counter()
         opt_e.zero_grad(set_to_none=False)
         opt_g.zero_grad(set_to_none=False)
@@ -218,11 +227,12 @@ def bench(batch=64, channels=3, iters=3):
         opt_e.step()
         opt_g.step()
         z_old = z_mem
+        sync()
         t3 = time.perf_counter()
         if it > 0:
             times.append([(t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3, (t3 - t0) * 1e3])
     med = [statistics.median(t[k] for t in times) for k in range(4)]
-    print(json.dumps({"impl": "pytorch", "threads": torch.get_num_threads(), "batch": batch,
+    print(json.dumps({"impl": "pytorch", "device": device, "threads": torch.get_num_threads(), "batch": batch,
                       "wake_ms": med[0], "nrem_ms": med[1], "rem_ms": med[2], "total_ms": med[3]}))
 
 
@@ -254,6 +264,6 @@ def main(folder):
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--bench":
-        bench(*(int(a) for a in sys.argv[2:]))
+        bench(*(int(a) if a.isdigit() else a for a in sys.argv[2:]))
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "out/reference")

@@ -26,6 +26,11 @@ pub struct BenchArgs {
     /// Time each convolution (forward and backward) and a large matrix product instead.
     #[arg(long)]
     layers: bool,
+    /// First compare the device with the CPU backend (the page's WebGPU self-check: the same
+    /// weights, batch and draws give the same forward pass and PAD losses) and print how closely
+    /// they agree; a device beyond the tolerances fails the command.
+    #[arg(long)]
+    self_check: bool,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -38,6 +43,10 @@ pub fn run(args: BenchArgs) -> Result<(), Error> {
         return Err(Error::Config("--iters must be at least 1".into()));
     }
     let device = args.device.init()?;
+    if args.self_check {
+        let agreement = block_on(pad::train::verify::against_cpu(&device))?;
+        println!("self-check on {:?}: {}", args.device, agreement.describe());
+    }
     if args.layers {
         return super::layers::run(&device, args.batch, args.channels, args.iters);
     }

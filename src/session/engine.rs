@@ -1,8 +1,8 @@
 //! The session's engine: the trainer side of the page, behind the Web Worker's message loop.
 
 use super::protocol::{
-    Command, DataSummary, DeviceChoice, DeviceInfo, DrawnView, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState,
-    Snapshot, Topic,
+    Backend, Command, DataSummary, DeviceChoice, DeviceInfo, DrawnView, DreamRequest, DreamView, EvaluationView, Event, Measured, Progress,
+    RunState, Snapshot, Topic,
 };
 use super::settings::Settings;
 use crate::Error;
@@ -110,6 +110,9 @@ struct Insight {
 
 pub struct Session {
     device: Device,
+    /// `auto` on a hardware WebGPU adapter not measured before: the first run measures it against
+    /// the CPU and trains on the faster ([`Session::measure_devices`]). What it is now.
+    measure: Option<DeviceInfo>,
     data: Option<Dataset>,
     active: Option<Active>,
     pretrained: Option<Pretrained>,
@@ -129,7 +132,45 @@ fn shown_data(data: &Dataset, images: usize) -> Dataset {
 
 impl Session {
     pub fn new(device: Device) -> Self {
-        Self { device, data: None, active: None, pretrained: None }
+        Self { device, measure: None, data: None, active: None, pretrained: None }
+    }
+
+    /// Measure WebGPU (this session's device, `info`) against the CPU before the first run, and
+    /// train on the faster (`auto` on a hardware adapter this browser has not measured).
+    pub fn measure_before_first_run(mut self, info: DeviceInfo) -> Self {
+        self.measure = Some(info);
+        self
+    }
+
+    /// The first run's measurement (see [`Session::measure_before_first_run`]): both devices time
+    /// a few iterations at the run's batch size; the page hears the rates (it remembers them) and
+    /// the device that trains, anew, when it is not the one it had.
+    async fn measure_devices(&mut self, batch: usize, out: &mut dyn FnMut(Event)) {
+        let Some(channels) = self.data.as_ref().map(Dataset::channels) else { return };
+        let Some(info) = self.measure.take() else { return };
+        out(Event::Measuring { batch });
+        match crate::train::measure::gpu_against_cpu(&self.device, &info.adapter, batch.max(2), channels).await {
+            Ok(measured) => {
+                out(Event::Measured(measured.clone()));
+                out(Event::Ready(self.choose(&measured, info)));
+            }
+            Err(e) => {
+                out(Event::Ready(info));
+                out(Event::Notice(format!("measuring WebGPU against the CPU failed ({e}): training on WebGPU")));
+            }
+        }
+    }
+
+    /// Take the faster device of `measured` (this session's being WebGPU, `info`): what now runs.
+    fn choose(&mut self, measured: &Measured, info: DeviceInfo) -> DeviceInfo {
+        match measured.faster() {
+            Backend::WebGpu => DeviceInfo { note: Some(format!("{}; {}", measured.describe(), info.note.unwrap_or_default())), ..info },
+            Backend::Cpu => {
+                self.device = Device::flex();
+                self.pretrained = None; // it lived on the GPU
+                DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: Some(measured.describe()), software: false }
+            }
+        }
     }
 
     pub fn state(&self) -> RunState {
@@ -146,7 +187,10 @@ impl Session {
         let (topic, result) = match command {
             Command::Init { .. } => (Topic::Run, Err(Error::Config("the trainer is already started".into()))),
             Command::LoadData { files } => (Topic::Data, self.load(&files, out)),
-            Command::Start { settings, paused } => (Topic::Settings, self.start(settings, paused, out)),
+            Command::Start { settings, paused } => {
+                self.measure_devices(settings.batch_size, out).await;
+                (Topic::Settings, self.start(settings, paused, out))
+            }
             Command::Pause => (Topic::Run, self.pause(out)),
             Command::Resume => (Topic::Run, self.resume(out)),
             Command::Step => (Topic::Run, self.step(None, out).await),
@@ -645,14 +689,31 @@ pub async fn serve(
     yield_now: impl AsyncFn(),
     out: &mut dyn FnMut(Event),
 ) {
-    let device = loop {
+    let (choice, measured) = loop {
         match commands.recv().await {
-            Ok(Command::Init { device }) => break device,
+            Ok(Command::Init { device, measured }) => break (device, measured),
             Ok(_) => out(Event::Error { topic: Topic::Run, message: "the trainer is starting: wait for it to be ready".into() }),
             Err(_) => return,
         }
     };
-    let (device, info) = pick_device(device).await;
+    let (device, info) = pick_device(choice).await;
+    let mut session = Session::new(device);
+    // `auto` on a hardware adapter: the faster of WebGPU and the CPU, as measured on this browser
+    // before, or at the first run.
+    let info = if choice == DeviceChoice::Auto && info.backend == Backend::WebGpu && !info.software {
+        match measured.iter().find(|m| m.adapter == info.adapter) {
+            Some(m) => {
+                let chosen = session.choose(m, info);
+                DeviceInfo { note: chosen.note.map(|n| format!("{n} (measured before on this browser)")), ..chosen }
+            }
+            None => {
+                session = session.measure_before_first_run(info.clone());
+                info
+            }
+        }
+    } else {
+        info
+    };
     out(Event::Ready(info));
     // Both loops speak to the page; neither holds `out` across an await.
     let out = std::cell::RefCell::new(out);
@@ -678,7 +739,6 @@ pub async fn serve(
     };
     let session = async {
         let mut emit = |e: Event| (*out.borrow_mut())(e);
-        let mut session = Session::new(device);
         loop {
             let next = match work.try_recv() {
                 Ok(next) => Some(next),

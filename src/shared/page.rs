@@ -7,7 +7,8 @@ use super::history::{Hypnogram, LossHistory};
 use super::knobs::KnobChange;
 use super::phase::Phase;
 use super::protocol::{
-    Command, DataSummary, DeviceInfo, DrawnView, DreamRequest, DreamView, EvaluationView, Event, Progress, RunState, Snapshot, Topic,
+    Backend, Command, DataSummary, DeviceInfo, DrawnView, DreamRequest, DreamView, EvaluationView, Event, Measured, Progress, RunState,
+    Snapshot, Topic,
 };
 use super::records::EpochRecord;
 use super::settings::Settings;
@@ -52,9 +53,32 @@ pub enum Effect {
     Store(SavedModel),
     /// A loaded model brings its settings: the form takes them over.
     AdoptSettings(Settings),
+    /// Remember what `auto` measured on this adapter (local storage): a reload need not measure.
+    Remember(Measured),
     /// Slow motion: call [`PageState::slow_tick`] with the rest's number after this many
     /// milliseconds.
     SlowTick(f64, u64),
+    /// The trainer restarted on the CPU after its GPU failed holds the data again: continue the
+    /// run as the page holds it.
+    Recover(Recover),
+}
+
+/// How a run continues on the CPU after its GPU failed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Recover {
+    /// Load this run's autosave with this many epochs left to train (the form's other settings),
+    /// then resume it ([`PageState::apply`]) if it was training.
+    Autosave { epochs_left: Option<usize> },
+    /// No autosave of this run yet: start it again with the form's settings.
+    Restart,
+}
+
+/// A run to continue once the trainer is back on the CPU ([`PageState::gpu_failed`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Recovery {
+    how: Recover,
+    /// It was training (not paused): it trains again once recovered.
+    running: bool,
 }
 
 /// Errors, by what they are about (each shown next to its controls).
@@ -123,6 +147,24 @@ pub struct PageState {
     pub evaluations: Arc<Vec<EvaluationView>>,
     /// Milliseconds from navigation start to the first pictures drawn after training began.
     pub first_pictures_ms: Option<f64>,
+    /// Since when (the page's clock) a run has been waiting for its first WebGPU iteration, which
+    /// compiles the GPU kernels — seconds on a first visit; see [`PageState::preparing_gpu`].
+    pub preparing_gpu_since: Option<f64>,
+    /// This trainer's GPU kernels are compiled (an iteration finished on WebGPU): a new worker
+    /// compiles them again.
+    gpu_kernels_ready: bool,
+    /// Why training left the GPU, when it did mid-session (shown on the device line).
+    pub gpu_failure: Option<String>,
+    /// The run to continue on the CPU after the GPU failed.
+    recovery: Option<Recovery>,
+    /// The latest run's state while it was active (running or paused): the run a GPU failure
+    /// interrupts, even when the failing step has already ended it (the trainer reports the
+    /// failed step, and the run idle, before the device's loss reaches it). Gone when the run
+    /// finishes, is reset, or another starts.
+    last_active: Option<RunState>,
+    /// The autosave is this run's own (saved since it started, or the one it was resumed from),
+    /// not one found from an earlier visit.
+    autosave_is_this_run: bool,
     /// Milliseconds from navigation start to the pretrained snapshot's pictures.
     pub pretrained_ms: Option<f64>,
     /// The pretrained snapshot the trainer shows while no run exists (what it is); see
@@ -164,6 +206,12 @@ impl Default for PageState {
             dream: None,
             evaluations: Arc::default(),
             first_pictures_ms: None,
+            preparing_gpu_since: None,
+            gpu_kernels_ready: false,
+            gpu_failure: None,
+            recovery: None,
+            last_active: None,
+            autosave_is_this_run: false,
             pretrained_ms: None,
             pretrained: None,
             drawn: None,
@@ -207,11 +255,13 @@ impl PageState {
     /// `Session::replace_model`).
     fn ends_pretrained(event: &Event) -> bool {
         matches!(event, Event::State(s) if *s != RunState::Idle)
-            || matches!(event, Event::DataLoaded(_) | Event::ModelLoaded { .. } | Event::Fatal(_))
+            || matches!(event, Event::DataLoaded(_) | Event::ModelLoaded { .. } | Event::Fatal(_) | Event::GpuFailed(_))
     }
 
     /// Forget the run (a new one starts, or the trainer restarted).
     pub fn clear_run(&mut self) {
+        self.autosave_is_this_run = false;
+        self.last_active = None;
         self.progress = None;
         self.losses = LossHistory::default();
         self.hypnogram = Hypnogram::default();
@@ -255,6 +305,7 @@ impl PageState {
         if Self::ends_pretrained(&event) {
             self.pretrained = None;
         }
+        self.preparing_gpu(&event, now);
         match event {
             Event::Listening => {}
             Event::Ready(info) => {
@@ -268,9 +319,20 @@ impl PageState {
                 if self.state == RunState::Idle {
                     self.preview();
                 }
+                if let Some(r) = self.recovery {
+                    effects.push(Effect::Recover(r.how));
+                    if r.how == Recover::Restart {
+                        self.recovery = None; // the run starts again: nothing left to do
+                    }
+                }
             }
             Event::State(s) => {
                 self.state = s;
+                match s {
+                    RunState::Running | RunState::Paused => self.last_active = Some(s),
+                    RunState::Finished => self.last_active = None,
+                    RunState::Idle => {} // a failed step, perhaps the GPU's: see `last_active`
+                }
                 if s != RunState::Running {
                     self.busy = None;
                 }
@@ -328,6 +390,17 @@ impl PageState {
                     if epoch == 1 { "" } else { "s" }
                 ));
                 effects.push(Effect::AdoptSettings(settings));
+                if let Some(r) = self.recovery.take() {
+                    // The autosave the GPU's run continues from.
+                    self.autosave_is_this_run = true;
+                    self.notice = Some(format!(
+                        "Training moved to the CPU and continues from the autosave after epoch {epoch}{}.",
+                        if r.running { "" } else { " (paused, as it was)" }
+                    ));
+                    if r.running {
+                        effects.push(Effect::Send(Command::Resume));
+                    }
+                }
             }
             Event::Pretrained { variant, epoch, dataset } => {
                 self.pretrained = Some(format!(
@@ -348,6 +421,10 @@ impl PageState {
                 effects.extend(self.drawing_answered());
             }
             Event::Evaluating => self.busy = Some("evaluating the model (probes, occlusion, latents)…".into()),
+            Event::Measuring { batch } => {
+                self.busy = Some(format!("timing WebGPU and the CPU at batch {batch}, to train on the faster…"));
+            }
+            Event::Measured(measured) => effects.push(Effect::Remember(measured)),
             Event::Evaluated(e) => {
                 self.busy = None;
                 Arc::make_mut(&mut self.evaluations).push(e);
@@ -366,6 +443,7 @@ impl PageState {
                 }
             }
             Event::Fatal(message) => self.crashed(&message),
+            Event::GpuFailed(message) => self.gpu_failed(&message),
         }
         if model_changes {
             effects.extend(self.ask_again());
@@ -373,9 +451,35 @@ impl PageState {
         effects
     }
 
-    /// The trainer died (a panic in the worker, a lost GPU): say so; the page restarts it.
+    /// The first WebGPU iteration of a trainer compiles its kernels, for seconds, before any
+    /// number moves: the page shows "preparing GPU kernels… 6 s" from the run's start until an
+    /// iteration's result arrives (or the run stops), so that a visitor knows why.
+    fn preparing_gpu(&mut self, event: &Event, now: Option<f64>) {
+        match event {
+            Event::Ready(_) => {
+                self.gpu_kernels_ready = false;
+                self.preparing_gpu_since = None;
+            }
+            Event::State(RunState::Running) => {
+                let on_gpu = self.device.as_ref().is_some_and(|d| d.backend == Backend::WebGpu);
+                if on_gpu && !self.gpu_kernels_ready && self.preparing_gpu_since.is_none() {
+                    self.preparing_gpu_since = Some(now.unwrap_or(0.0));
+                }
+            }
+            Event::State(_) | Event::Fatal(_) | Event::GpuFailed(_) => self.preparing_gpu_since = None,
+            Event::Progress(_) | Event::PhaseStep { .. } => {
+                self.preparing_gpu_since = None;
+                self.gpu_kernels_ready = true;
+            }
+            _ => {}
+        }
+    }
+
+    /// The trainer died (a panic in the worker): say so; the page restarts it.
     pub fn crashed(&mut self, message: &str) {
         self.state = RunState::Idle;
+        self.preparing_gpu_since = None;
+        self.gpu_kernels_ready = false;
         self.pretrained = None; // the snapshot was in the dead worker
         self.dream_asked.lost(); // and so were the explorer's and the drawing pad's requests
         self.drawing.lost();
@@ -388,9 +492,45 @@ impl PageState {
         self.errors.run = Some(format!("The trainer stopped ({message}). It is being restarted.{resume}"));
     }
 
+    /// The GPU failed under the trainer: the page restarts it on the CPU and, once it holds the
+    /// data again, continues the run from the last state the page holds — this run's autosave
+    /// (at most the current epoch is redone), or the run from its start when it has none yet —,
+    /// by itself ([`Effect::Recover`]). The device line says why it left the GPU.
+    pub fn gpu_failed(&mut self, message: &str) {
+        let was = self.last_active.take();
+        let how = match (&self.autosave, self.autosave_is_this_run) {
+            (Some(saved), true) => {
+                Recover::Autosave { epochs_left: self.progress.as_ref().map(|p| p.epochs.saturating_sub(saved.epoch).max(1)) }
+            }
+            _ => Recover::Restart,
+        };
+        self.crashed(message);
+        // What the failing GPU made fail on its way out (a read-back, a step) is its fallout.
+        self.errors.run = None;
+        self.errors.model = None;
+        self.recovery = was.map(|was| Recovery { how, running: was == RunState::Running });
+        self.gpu_failure = Some(format!("WebGPU failed ({message}): training moved to the CPU"));
+        self.busy = Some("moving to the CPU…".into());
+        self.notice = Some(match self.recovery {
+            Some(Recovery { how: Recover::Autosave { .. }, .. }) => {
+                "The GPU failed: training moves to the CPU and continues from this run's autosave.".into()
+            }
+            Some(_) => "The GPU failed before this run's first autosave: the run starts again on the CPU.".into(),
+            None => "The GPU failed: the trainer moves to the CPU.".into(),
+        });
+    }
+
+    /// The user reset the run: nothing to continue if the GPU fails later.
+    pub fn reset_asked(&mut self) {
+        self.last_active = None;
+    }
+
     /// The user chose another device: the trainer starts over there, without the run.
     pub fn switch_device(&mut self) {
         self.device = None;
+        self.gpu_failure = None;
+        self.recovery = None;
+        self.last_active = None;
         self.state = RunState::Idle;
         self.dream_asked.lost();
         self.drawing.lost();
@@ -497,6 +637,7 @@ impl PageState {
     /// an autosave is kept (to resume) and stored, one asked for is offered as a download.
     pub fn saved(&mut self, saved: SavedModel, autosave: bool) -> Effect {
         if autosave {
+            self.autosave_is_this_run = true;
             self.autosave = Some(saved.clone());
             Effect::Store(saved)
         } else {

@@ -73,7 +73,18 @@ pub struct DeviceInfo {
     pub software: bool,
 }
 
+/// Software renderers that present themselves as WebGPU adapters (Chromium's SwiftShader,
+/// Windows' WARP — "Microsoft Basic Render Driver" —, Mesa's llvmpipe and lavapipe): GPU work
+/// emulated on the CPU, slower than the CPU backend, so `auto` does not use them.
+const SOFTWARE_ADAPTERS: [&str; 4] = ["swiftshader", "basic render driver", "llvmpipe", "lavapipe"];
+
 impl DeviceInfo {
+    /// An adapter emulated on the CPU: the browser says it is a fallback adapter, or its vendor,
+    /// architecture or description names a software renderer ([`SOFTWARE_ADAPTERS`]).
+    pub fn is_software_adapter(fallback: bool, names: &[&str]) -> bool {
+        fallback || names.iter().any(|n| SOFTWARE_ADAPTERS.iter().any(|s| n.to_ascii_lowercase().contains(s)))
+    }
+
     /// One line for the page, e.g. "WebGPU (google · swiftshader)".
     pub fn describe(&self) -> String {
         match (self.backend, self.adapter.is_empty()) {
@@ -84,12 +95,47 @@ impl DeviceInfo {
     }
 }
 
+/// WebGPU against the CPU backend, measured on this browser for one adapter at one batch size
+/// (`train/measure.rs`): in `auto` the faster trains, and the page remembers it per adapter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// The adapter, as [`DeviceInfo::adapter`] names it.
+    pub adapter: String,
+    pub batch: usize,
+    pub webgpu_images_per_second: f64,
+    pub cpu_images_per_second: f64,
+}
+
+impl Measured {
+    /// The faster backend (WebGPU on a tie: it leaves the page's CPU free).
+    pub fn faster(&self) -> Backend {
+        if self.webgpu_images_per_second >= self.cpu_images_per_second { Backend::WebGpu } else { Backend::Cpu }
+    }
+
+    /// One line for the page: "WebGPU 310 img/s · CPU 48 img/s at batch 32 → WebGPU".
+    pub fn describe(&self) -> String {
+        let rate = |v: f64| if v >= 10.0 { format!("{v:.0}") } else { format!("{v:.1}") };
+        format!(
+            "WebGPU {} img/s · CPU {} img/s at batch {} → {}",
+            rate(self.webgpu_images_per_second),
+            rate(self.cpu_images_per_second),
+            self.batch,
+            match self.faster() {
+                Backend::WebGpu => "WebGPU",
+                Backend::Cpu => "CPU",
+            }
+        )
+    }
+}
+
 /// What the page asks of the trainer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Command {
-    /// Pick the device; must come first, exactly once.
+    /// Pick the device; must come first, exactly once. `measured`: what this browser measured
+    /// before (the page's local storage), so that `auto` does not measure an adapter again.
     Init {
         device: DeviceChoice,
+        measured: Vec<Measured>,
     },
     /// Read these files as the dataset of the next run (the bundled subsets arrive this way too).
     LoadData {
@@ -315,6 +361,13 @@ pub enum Event {
     Drawn(DrawnView),
     /// The evaluation is running (it takes a while).
     Evaluating,
+    /// `auto` times WebGPU and the CPU at the run's batch size before its first run (seconds).
+    Measuring {
+        batch: usize,
+    },
+    /// What that measured: the page remembers it for this adapter (a `Ready` with the chosen
+    /// device follows).
+    Measured(Measured),
     Evaluated(EvaluationView),
     /// The trainer's memory: its WebAssembly heap, in bytes (sent when it changed).
     Memory {
@@ -327,8 +380,11 @@ pub enum Event {
         topic: Topic,
         message: String,
     },
-    /// The trainer itself broke (a panic, a lost GPU): it must be restarted and its run is gone.
+    /// The trainer itself broke (a panic): it must be restarted and its run is gone.
     Fatal(String),
+    /// The GPU failed under the trainer (its device lost, or a WebGPU error nobody caught): the
+    /// page moves training to the CPU and continues the run from the last state it holds.
+    GpuFailed(String),
 }
 
 /// What a failure is about, so the page can show it next to the right control.

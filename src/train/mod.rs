@@ -4,6 +4,7 @@
 
 pub mod checkpoint;
 pub mod fused_adam;
+pub mod measure;
 pub mod metrics;
 pub mod optimizer;
 mod rng;

@@ -1,7 +1,10 @@
 //! Choosing the compute device in the browser (in the worker, where training runs).
 //!
-//! WebGPU needs an adapter with the `timestamp-query` feature: cubecl panics on its first kernel
-//! without it in wasm (`Timings::system()` in cubecl-wgpu 0.11.3's `compute/stream.rs`). In `auto`
+//! cubecl panics on its first kernel in wasm when the adapter lacks the `timestamp-query` feature
+//! (`Timings::system()` in cubecl-wgpu 0.11.3's `compute/stream.rs`), although only profiling needs
+//! it: the worker's first script (`static/worker-entry.js`) reports it to cubecl and keeps it out of
+//! the device's required features. Without that script (the worker started some other way) such an
+//! adapter is refused, as before. In `auto`
 //! mode a software adapter (SwiftShader, or one the browser marks as a fallback) loses to the CPU
 //! backend, which is faster than emulated GPU compute; `webgpu` takes any adapter. A WebGPU device is used only once its self-check agrees
 //! with the CPU backend (`train/verify.rs`). Whatever runs, the page says so and why.
@@ -19,6 +22,8 @@ struct Adapter {
     description: String,
     fallback: bool,
     timestamp_query: bool,
+    /// `timestamp-query` reported by `static/worker-entry.js`, not by the adapter.
+    timestamp_query_emulated: bool,
 }
 
 impl Adapter {
@@ -30,7 +35,7 @@ impl Adapter {
 
     /// Emulated on the CPU: slower than Burn's own CPU backend.
     fn software(&self) -> bool {
-        self.fallback || self.architecture.contains("swiftshader") || self.description.to_ascii_lowercase().contains("swiftshader")
+        DeviceInfo::is_software_adapter(self.fallback, &[&self.vendor, &self.architecture, &self.description])
     }
 }
 
@@ -65,13 +70,20 @@ async fn request_adapter() -> Result<Option<Adapter>, JsValue> {
     let info = get(&adapter, "info");
     let fallback = get(&info, "isFallbackAdapter").as_bool().or_else(|| get(&adapter, "isFallbackAdapter").as_bool()).unwrap_or(false);
     let timestamp_query = call(&get(&adapter, "features"), "has", &["timestamp-query".into()])?.as_bool().unwrap_or(false);
+    let timestamp_query_emulated = get(&js_sys::global(), "padTimestampQueryEmulated").as_bool().unwrap_or(false);
     Ok(Some(Adapter {
         vendor: text(&info, "vendor"),
         architecture: text(&info, "architecture"),
         description: text(&info, "description"),
         fallback,
         timestamp_query,
+        timestamp_query_emulated,
     }))
+}
+
+/// The first line of an error (WebGPU's validation messages run over many).
+fn first_line(s: &str) -> &str {
+    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
 }
 
 fn cpu(note: Option<String>) -> (Device, DeviceInfo) {
@@ -79,9 +91,11 @@ fn cpu(note: Option<String>) -> (Device, DeviceInfo) {
 }
 
 /// The device for `choice`, initialised (WebGPU's runtime can start only once per page or worker).
-/// `on_lost` hears, in words, if the GPU device is lost later (driver reset, out of memory,
-/// `destroy()`): training cannot go on after that.
-pub async fn pick(choice: DeviceChoice, on_lost: fn(String)) -> (Device, DeviceInfo) {
+/// `on_failure` hears, in words, if the GPU fails later — its device lost (driver reset, out of
+/// memory, `destroy()`) or a WebGPU error nobody caught (`onuncapturederror`: a kernel that failed
+/// validation was skipped, so the numbers that follow cannot be trusted, cubecl's issue 1641):
+/// training cannot go on there, and the page moves it to the CPU.
+pub async fn pick(choice: DeviceChoice, on_failure: fn(String)) -> (Device, DeviceInfo) {
     if choice == DeviceChoice::Cpu {
         return cpu(None);
     }
@@ -103,6 +117,19 @@ pub async fn pick(choice: DeviceChoice, on_lost: fn(String)) -> (Device, DeviceI
     }
     match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, setup)) => {
+            // Ours replace cubecl's handlers (which panic on an uncaptured error, and only mark
+            // the device on a loss): set before the self-check, so that an error there ends it
+            // too, and again after it, in case cubecl installed its own meanwhile.
+            let watch = || {
+                setup.device.set_device_lost_callback(move |reason, message| {
+                    let why = if message.is_empty() { format!("{reason:?}") } else { format!("{reason:?}: {message}") };
+                    on_failure(format!("the WebGPU device was lost ({why})"));
+                });
+                setup.device.on_uncaptured_error(std::sync::Arc::new(move |error| {
+                    on_failure(format!("WebGPU reported an error the trainer did not expect: {}", first_line(&error.to_string())));
+                }));
+            };
+            watch();
             // Trust the GPU only once it computes what the CPU computes (a kernel that fails
             // validation would otherwise hand back stale numbers: train/verify.rs).
             let checked = match crate::train::verify::against_cpu(&device).await {
@@ -114,12 +141,12 @@ pub async fn pick(choice: DeviceChoice, on_lost: fn(String)) -> (Device, DeviceI
                     )));
                 }
             };
-            setup.device.set_device_lost_callback(move |reason, message| {
-                let why = if message.is_empty() { format!("{reason:?}") } else { format!("{reason:?}: {message}") };
-                on_lost(format!("the WebGPU device was lost ({why})"));
-            });
+            watch();
             let software = adapter.software();
-            let note = if software { format!("a software adapter: expect seconds per iteration; {checked}") } else { checked };
+            let mut note = if software { format!("a software adapter: expect seconds per iteration; {checked}") } else { checked };
+            if adapter.timestamp_query_emulated {
+                note.push_str("; the adapter lacks timestamp-query, which only profiling needs: left out");
+            }
             (device, DeviceInfo { backend: Backend::WebGpu, adapter: name, note: Some(note), software })
         }
         Err(e) => cpu(Some(format!("WebGPU did not start ({e}): training on the CPU instead"))),

@@ -75,7 +75,7 @@ pub fn run() {
     // Long work (probes, evaluations) yields in slices, so commands are read while it runs.
     crate::pace::set_yield(crate::pace::SLICE, || Box::pin(yield_now()));
     wasm_bindgen_futures::spawn_local(async move {
-        let pick = async |choice| device::pick(choice, |message| post(&Event::Fatal(message))).await;
+        let pick = async |choice| device::pick(choice, |message| post(&Event::GpuFailed(message))).await;
         // After each event, the heap's size when it moved by a megabyte or more (the page shows it).
         let mut reported = 0.0;
         crate::session::serve(rx, pick, yield_now, &mut |e| {

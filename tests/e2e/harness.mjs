@@ -13,16 +13,19 @@ export const OUT = process.env.PAD_E2E_OUT ?? join(ROOT, 'out', 'e2e');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.padb': 'application/octet-stream', '.png': 'image/png',
+  '.css': 'text/css', '.padb': 'application/octet-stream', '.png': 'image/png', '.svg': 'image/svg+xml',
 };
 
-/** Serve `dir` on 127.0.0.1 (a free port). Records every request path in `requests`. */
-export async function serve(dir = DIST) {
+/** Serve `dir` on 127.0.0.1 (a free port) at `base` (a path ending in `/`: `/pad/` serves it as a
+ * GitHub project site would, and answers 404 outside it). Records every request path in `requests`. */
+export async function serve(dir = DIST, base = '/') {
   const requests = [];
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     requests.push(path);
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!path.startsWith(base)) { res.writeHead(404).end('not found'); return; }
+    const inside = path.slice(base.length - 1);
+    const file = normalize(join(dir, inside === '/' ? 'index.html' : inside));
     if (!file.startsWith(normalize(dir))) { res.writeHead(403).end(); return; }
     try {
       if (!(await stat(file)).isFile()) throw new Error('not a file');
@@ -31,7 +34,7 @@ export async function serve(dir = DIST) {
     } catch { res.writeHead(404).end('not found'); }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const url = `http://127.0.0.1:${server.address().port}${base}`;
   return { url, requests, close: () => new Promise((ok) => server.close(ok)) };
 }
 

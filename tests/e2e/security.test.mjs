@@ -1,9 +1,10 @@
 // The page as a static site that keeps to itself: its Content-Security-Policy allows only its own
 // origin (plus 'wasm-unsafe-eval'), nothing breaks under it, and while loading, reading a user's
-// files and training it asks nothing of any other origin — uploaded files never leave the browser.
+// files and training it asks nothing of any other origin — uploaded files never leave the browser;
+// and it works under a sub-path, as a GitHub project site serves it (README "Host it").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noErrors, open, ready, shortRun, useBrowser, waitState, until } from './harness.mjs';
+import { noErrors, open, ready, serve, shortRun, useBrowser, waitState, until } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -60,4 +61,21 @@ test('a strict CSP, no request to another origin, uploads stay in the browser', 
   assert.equal(outcome, 'blocked');
   await until(page, () => window.__violations.some((v) => /connect-src https:\/\/example\.org/.test(v)), null);
   noErrors(log, /favicon|example\.org|Content Security Policy/);
+});
+
+test('served under a sub-path (/pad/, a GitHub project site): the page, its worker, data and snapshot load from there', { timeout: 600_000 }, async () => {
+  const site = await serve(undefined, '/pad/');
+  try {
+    const { page, log } = await open(env.chrome, `${site.url}?device=cpu`);
+    await ready(page);
+    await until(page, () => document.getElementById('app').dataset.pretrainedMs, null, { what: 'the pretrained snapshot' });
+    const outside = site.requests.filter((p) => !p.startsWith('/pad/'));
+    assert.deepEqual(outside, [], 'every request stays under /pad/');
+    for (const file of ['index.html', 'worker-entry.js', 'worker_loader.js', 'worker_bg.wasm', 'mnist.padb', 'mnist-pad.padckpt']) {
+      assert.ok(site.requests.some((p) => p.endsWith(file) || (file === 'index.html' && p === '/pad/')), `${file} requested`);
+    }
+    noErrors(log);
+  } finally {
+    await site.close();
+  }
 });

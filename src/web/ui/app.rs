@@ -21,6 +21,37 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{HtmlCanvasElement, MouseEvent};
 
+/// The page's clock: milliseconds since navigation.
+fn page_clock() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// "Preparing GPU kernels… 6 s", counting each second while a run waits for its first WebGPU
+/// iteration (`PageState::preparing_gpu_since`). Not a live region: a count each second would
+/// flood a screen reader; the state line above announces the run.
+#[component]
+fn PreparingGpu(page: Page) -> impl IntoView {
+    let now = RwSignal::new(page_clock());
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            if page.peek(|s| s.preparing_gpu_since.is_some()) {
+                now.set(page_clock());
+            }
+        },
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    view! {
+        <p id="preparing-gpu" class="state">
+            {move || page.with(|s| s.preparing_gpu_since).map(|since| format!(
+                "Preparing GPU kernels… {:.0} s — the first WebGPU iteration compiles them; the next ones reuse them.",
+                ((now.get() - since) / 1000.0).max(0.0)
+            ))}
+        </p>
+    }
+}
+
 /// Redraw a canvas from a signal, at most every `min_ms` milliseconds and always in a task of its
 /// own (never inside the message handler that changed the signal), the latest value last: plots
 /// stay cheap on the page's thread however fast the GPU trains.
@@ -35,7 +66,7 @@ fn redraw<T: 'static>(
         pending: bool,
         latest: Option<T>,
     }
-    let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    let now = page_clock;
     let state = Rc::new(RefCell::new(Throttle { last: f64::NEG_INFINITY, pending: false, latest: None }));
     let paint = Rc::new(paint);
     Effect::new(move |_| {
@@ -147,6 +178,7 @@ fn ProgressPanel(page: Page) -> impl IntoView {
                 }}
                 {move || page.with(|s| s.busy.as_ref().map(|b| format!(" — {b}")))}
             </p>
+            <PreparingGpu page=page />
             <figure class="hypnogram">
                 <figcaption>
                     <strong>"Hypnogram"</strong>
@@ -273,7 +305,12 @@ pub fn App() -> impl IntoView {
     let bundled = DataChoice::Bundled(params.dataset);
     let choice = RwSignal::new(bundled);
     let form = RwSignal::new(params.form.clone());
-    client.on_effect(move |effect| run_effect(page, form, effect));
+    {
+        // The runner holds the client that holds it: a cycle, harmless, as both live as long as
+        // the page.
+        let me = client.clone();
+        client.on_effect(move |effect| run_effect(&me, page, form, effect));
+    }
     // Out of sight (hidden tab, embed scrolled away): pause until back, unless `?autopause=0`.
     let autopause = params.autopause;
     super::polite::watch_sight({

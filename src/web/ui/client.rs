@@ -12,8 +12,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-/// The worker's script, written by trunk next to the page (`data-type="worker"`).
-const WORKER_SCRIPT: &str = "./worker_loader.js";
+/// The worker's first script (`static/worker-entry.js`): WebGPU adjustments for Burn, then trunk's
+/// loader (`worker_loader.js`, written next to the page for `data-type="worker"`). Relative, so the
+/// page works under any path it is hosted at.
+const WORKER_SCRIPT: &str = "./worker-entry.js";
 
 /// A callback handed to the worker object.
 type Callback = Closure<dyn FnMut(JsValue)>;
@@ -101,6 +103,7 @@ impl Client {
                 }
                 (Ok(Event::Listening), _) => me.flush(),
                 (Ok(Event::Fatal(message)), _) => me.restart(&message),
+                (Ok(Event::GpuFailed(message)), _) => me.gpu_failed(&message),
                 (Ok(event), _) => {
                     match &event {
                         Event::DataLoaded(_) => {
@@ -127,7 +130,7 @@ impl Client {
         *self.0.worker.borrow_mut() = Some(worker);
         page.update(|s| s.busy = Some("starting the trainer…".into()));
         // First the device, then the current data, then whatever was asked meanwhile.
-        let mut first = vec![(Command::Init { device: self.0.device.get() }, None)];
+        let mut first = vec![(Command::Init { device: self.0.device.get(), measured: super::remembered::load() }, None)];
         if let Some(files) = self.0.data.borrow().clone() {
             first.push((Command::LoadData { files: files.to_vec() }, None));
         }
@@ -138,11 +141,26 @@ impl Client {
 
     /// The worker died: report it, and start a fresh one on the same device and data.
     fn restart(&self, message: &str) {
-        // Once per death: a panic posts Fatal and then also raises the worker's error event.
+        self.replace(None, |s| s.crashed(message));
+    }
+
+    /// The GPU failed under the trainer: a fresh one on the CPU, where the page continues the run
+    /// by itself (`PageState::gpu_failed`). The device control then reads CPU.
+    fn gpu_failed(&self, message: &str) {
+        self.replace(Some(DeviceChoice::Cpu), |s| s.gpu_failed(message));
+    }
+
+    /// End a failed worker and start a fresh one (on `device`, if given), once the page has taken
+    /// in the failure with `tell`. Once per failure: a panic posts Fatal and then also raises the
+    /// worker's error event, a lost device may be followed by errors and a panic.
+    fn replace(&self, device: Option<DeviceChoice>, tell: impl FnOnce(&mut PageState)) {
         if self.0.worker.borrow().is_none() {
             return;
         }
-        self.0.page.update(|s| s.crashed(message));
+        if let Some(d) = device {
+            self.0.device.set(d);
+        }
+        self.0.page.update(tell);
         self.stop();
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {

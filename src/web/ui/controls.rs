@@ -7,6 +7,7 @@ use super::state::Page;
 use crate::shared::bundled::Bundled;
 use crate::shared::config::Variant;
 use crate::shared::files::NamedFile;
+use crate::shared::page::PageState;
 use crate::shared::protocol::{Command, DeviceChoice, RunState};
 use crate::shared::settings::{Field, FieldError, Form};
 use leptos::prelude::*;
@@ -229,11 +230,18 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
         move |paused: bool| start_run(&client, page, form, paused.then_some(Command::Step))
     };
     let (start1, start2) = (start.clone(), start);
+    let reset = {
+        let client = client.clone();
+        move |_| {
+            page.update(PageState::reset_asked);
+            client.send(&Command::Reset)
+        }
+    };
     let cmd = move |c: Command| {
         let client = client.clone();
         move |_| client.send(&c)
     };
-    let (pause, resume, step, reset) = (cmd(Command::Pause), cmd(Command::Resume), cmd(Command::Step), cmd(Command::Reset));
+    let (pause, resume, step) = (cmd(Command::Pause), cmd(Command::Resume), cmd(Command::Step));
     let state = move || page.with(|s| s.state);
     let ready = move || page.with(|s| s.ready());
     let control = move |field: Field| match field {
@@ -318,6 +326,12 @@ pub fn SettingsControls(client: Client, page: Page, form: RwSignal<Form>, errors
 #[component]
 pub fn DeviceControls(client: Client, page: Page) -> impl IntoView {
     let current = RwSignal::new(client.device());
+    // The trainer left a failed GPU for the CPU: the control says so.
+    Effect::new(move |_| {
+        if page.with(|s| s.gpu_failure.is_some()) {
+            current.set(DeviceChoice::Cpu);
+        }
+    });
     let on_change = move |ev: leptos::ev::Event| {
         let Ok(d) = event_target_value(&ev).parse::<DeviceChoice>() else { return };
         current.set(d);
@@ -338,7 +352,9 @@ pub fn DeviceControls(client: Client, page: Page) -> impl IntoView {
                 {move || page.with(|s| s.device.as_ref().map(|d| format!("Running on {}", d.describe()))).unwrap_or_else(|| "starting…".into())}
             </p>
             <p id="memory" class="summary">{move || page.with(|s| memory_line(s.trainer_memory))}</p>
-            <p id="device-note" class="note">{move || page.with(|s| s.device.as_ref().and_then(|d| d.note.clone()))}</p>
+            <p id="device-note" class="note">
+                {move || page.with(|s| s.gpu_failure.clone().or_else(|| s.device.as_ref().and_then(|d| d.note.clone())))}
+            </p>
             <p class="hint">"Changing the device restarts the trainer and discards the current run."</p>
         </fieldset>
     }

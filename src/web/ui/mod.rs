@@ -15,6 +15,7 @@ mod held;
 mod measured;
 mod model;
 mod polite;
+mod remembered;
 mod share;
 mod state;
 mod store;

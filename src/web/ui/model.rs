@@ -8,14 +8,14 @@ use super::held;
 use super::state::Page;
 use super::store;
 use crate::shared::files::NamedFile;
-use crate::shared::page::{Effect, Payload};
+use crate::shared::page::{Effect, Payload, Recover};
 use crate::shared::protocol::Command;
 use crate::shared::settings::Form;
 use leptos::prelude::*;
 
 /// What the page does with the trainer's checkpoints and a loaded model's settings (the effects
 /// of [`PageState::apply`](crate::shared::page::PageState::apply) other than sending commands).
-pub fn run_effect(page: Page, form: RwSignal<Form>, effect: Effect) {
+pub fn run_effect(client: &Client, page: Page, form: RwSignal<Form>, effect: Effect) {
     match effect {
         // A checkpoint asked for: download it.
         Effect::Download(saved) => {
@@ -39,8 +39,56 @@ pub fn run_effect(page: Page, form: RwSignal<Form>, effect: Effect) {
         }),
         // A loaded model brings its settings.
         Effect::AdoptSettings(settings) => form.set(Form::from(&settings)),
+        // Back on the CPU after the GPU failed: continue the run as the page holds it.
+        Effect::Recover(Recover::Autosave { epochs_left }) => resume_autosave(client, page, form, epochs_left),
+        Effect::Recover(Recover::Restart) => super::controls::start_run(client, page, form, None),
+        Effect::Remember(measured) => super::remembered::remember(measured),
         Effect::Send(_) | Effect::SlowTick(..) => {} // the client runs these itself
     }
+}
+
+/// Load a model file into the trainer with the form's settings (its epochs — or `epochs`, when
+/// given — and images per epoch apply to the loaded model); its bytes go beside the command when
+/// the page holds them outside its heap.
+fn load_model(
+    client: &Client,
+    page: Page,
+    form: RwSignal<Form>,
+    file: NamedFile,
+    beside: Option<js_sys::Uint8Array>,
+    epochs: Option<usize>,
+) {
+    match form.with_untracked(|f| f.parse(None)) {
+        Ok(mut settings) => {
+            settings.epochs = epochs.unwrap_or(settings.epochs);
+            page.update(|s| {
+                s.errors.model = None;
+                s.busy = Some(format!("loading {}…", file.name));
+            });
+            client.send_beside(&Command::LoadModel { file, settings }, beside.as_ref());
+        }
+        Err(_) => page
+            .update(|s| s.errors.model = Some("fix the run settings first (epochs and images per epoch apply to the loaded model)".into())),
+    }
+}
+
+/// Load the last autosave (held by the page, or read back from the store), to train `epochs` more
+/// (the form's number when not given).
+fn resume_autosave(client: &Client, page: Page, form: RwSignal<Form>, epochs: Option<usize>) {
+    let Some(saved) = page.peek(|s| s.autosave.clone()) else { return };
+    let client = client.clone();
+    leptos::task::spawn_local(async move {
+        // The bytes go beside the command, straight to the worker (from the store, once written).
+        let bytes = match saved.bytes {
+            Payload::Stored { .. } => store::bytes().await,
+            ref held => Ok(held::bytes(held)),
+        };
+        match bytes {
+            Ok(Some(bytes)) => load_model(&client, page, form, NamedFile::new(saved.file_name.clone(), Vec::new()), Some(bytes), epochs),
+            Ok(None) => page.update(|s| s.errors.model = Some("the autosave is gone from this browser's store".into())),
+            Err(e) => page.update(|s| s.errors.model = Some(e)),
+        }
+    });
 }
 
 #[component]
@@ -54,21 +102,9 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
     });
     let ready = move || page.with(|s| s.ready());
     let has_run = move || page.with(|s| s.has_run());
-    let settings = move || form.with_untracked(|f| f.parse(None));
     let load = {
         let client = client.clone();
-        move |file: NamedFile, beside: Option<js_sys::Uint8Array>| match settings() {
-            Ok(settings) => {
-                page.update(|s| {
-                    s.errors.model = None;
-                    s.busy = Some(format!("loading {}…", file.name));
-                });
-                client.send_beside(&Command::LoadModel { file, settings }, beside.as_ref());
-            }
-            Err(_) => page.update(|s| {
-                s.errors.model = Some("fix the run settings first (epochs and images per epoch apply to the loaded model)".into())
-            }),
-        }
+        move |file: NamedFile, beside: Option<js_sys::Uint8Array>| load_model(&client, page, form, file, beside, None)
     };
     let on_pick = {
         let load = load.clone();
@@ -93,21 +129,9 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
             client.send(&Command::Save);
         }
     };
-    let resume = move |_| {
-        let Some(saved) = page.peek(|s| s.autosave.clone()) else { return };
-        let load = load.clone();
-        leptos::task::spawn_local(async move {
-            // The bytes go beside the command, straight to the worker (from the store, once written).
-            let bytes = match saved.bytes {
-                Payload::Stored { .. } => store::bytes().await,
-                ref held => Ok(held::bytes(held)),
-            };
-            match bytes {
-                Ok(Some(bytes)) => load(NamedFile::new(saved.file_name.clone(), Vec::new()), Some(bytes)),
-                Ok(None) => page.update(|s| s.errors.model = Some("the autosave is gone from this browser's store".into())),
-                Err(e) => page.update(|s| s.errors.model = Some(e)),
-            }
-        });
+    let resume = {
+        let client = client.clone();
+        move |_| resume_autosave(&client, page, form, None)
     };
     view! {
         <fieldset class="model">
