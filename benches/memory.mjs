@@ -6,27 +6,12 @@
 //
 //   trunk build --release && node benches/memory.mjs [batch ...]      (default: 8 32 64)
 //   DEVICE=webgpu node benches/memory.mjs 32
-import { readFileSync, readdirSync } from 'node:fs';
-import { browser, open, serve, setField } from '../tests/e2e/harness.mjs';
+import { browser, chromiumPss, open, serve, setField } from '../tests/e2e/harness.mjs';
 
 const batches = process.argv.slice(2).map(Number).filter((b) => b >= 2);
 const DEVICE = process.env.DEVICE ?? 'cpu';
 const IMAGES = Number(process.env.IMAGES ?? 512);
 const EPOCHS = Number(process.env.EPOCHS ?? 2);
-
-/** PSS of every Chromium process, MB. */
-function chromiumPss() {
-  let kb = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      if (!/^chrom/.test(comm)) continue;
-      const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
-      if (m) kb += Number(m[1]);
-    } catch { /* gone */ }
-  }
-  return kb / 1024;
-}
 
 const settle = (ms) => new Promise((ok) => setTimeout(ok, ms));
 

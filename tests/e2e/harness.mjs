@@ -1,6 +1,7 @@
 // Shared by the browser tests and the browser benchmark: serve dist/ on localhost, start Debian's
 // headless Chromium with a software WebGPU adapter, and read what the page shows.
 import { createServer } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { after, before } from 'node:test';
@@ -40,6 +41,20 @@ export async function serve(dir = DIST, base = '/') {
 
 export const VIEWPORT = { width: 1360, height: 1100 };
 
+/** The proportional set size (PSS, /proc/<pid>/smaps_rollup) summed over every Chromium process
+ * on the machine, MB: what the browser costs the machine, shared pages split fairly. */
+export function chromiumPss() {
+  let kb = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!/^chrom/.test(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
+      const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
+      if (m) kb += Number(m[1]);
+    } catch { /* gone */ }
+  }
+  return kb / 1024;
+}
+
 /** Headless Chromium with SwiftShader WebGPU and no background throttling. */
 export async function browser() {
   return chromium.launch({
@@ -49,6 +64,9 @@ export async function browser() {
       '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
       '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+      // `gc()` for the memory test: a garbage collection before a reading, so that it measures
+      // what is kept, not what V8 has yet to collect.
+      '--js-flags=--expose-gc',
     ],
   });
 }
