@@ -51,9 +51,8 @@ timeout 240 "$pad" bench --device wgpu --self-check --batch "$batch" --iters 1 2
 log="$out/rounds.jsonl"
 : > "$log"
 wgpu() {  # one round of pad bench on wgpu, as a JSON line
-  timeout 120 "$pad" bench --device wgpu --batch "$batch" --channels 3 --iters "$iters" 2>/dev/null | awk -v r="$1" '
-    /Wake/ {w=$2} /NREM/ {n=$2} /REM/ && !/NREM/ {m=$2} /total/ {t=$2}
-    END {printf "{\"impl\": \"rust-wgpu\", \"round\": %d, \"wake_ms\": %s, \"nrem_ms\": %s, \"rem_ms\": %s, \"total_ms\": %s}\n", r, w, n, m, t}'
+  timeout 120 "$pad" bench --device wgpu --batch "$batch" --channels 3 --iters "$iters" 2>/dev/null \
+    | awk -v impl=rust-wgpu -v round="$1" -f benches/bench-row.awk
 }
 for r in $(seq "$reps"); do
   wgpu "$r" | tee -a "$log"

@@ -14,9 +14,7 @@ cargo build --release --quiet --bin pad
 pad="${CARGO_TARGET_DIR:-target}/release/pad"
 log=$(mktemp)
 rust() {  # rust IMPL BINARY ROUND
-  "$2" bench --device cpu --batch 64 --channels 3 --iters 3 2>/dev/null | awk -v r="$3" -v i="$1" '
-    /Wake/ {w=$2} /NREM/ {n=$2} /REM/ && !/NREM/ {m=$2} /total/ {t=$2}
-    END {printf "{\"impl\": \"%s\", \"round\": %d, \"wake_ms\": %s, \"nrem_ms\": %s, \"rem_ms\": %s, \"total_ms\": %s}\n", i, r, w, n, m, t}' | tee -a "$log"
+  "$2" bench --device cpu --batch 64 --channels 3 --iters 3 2>/dev/null | awk -v impl="$1" -v round="$3" -f benches/bench-row.awk | tee -a "$log"
 }
 for r in $(seq "${REPS:-5}"); do
   [ -z "${BEFORE:-}" ] || rust before "$BEFORE" "$r"

@@ -466,7 +466,8 @@ impl PageState {
                     self.preparing_gpu_since = Some(now.unwrap_or(0.0));
                 }
             }
-            Event::State(_) | Event::Fatal(_) | Event::GpuFailed(_) => self.preparing_gpu_since = None,
+            // (A trainer that dies stops waiting too: `crashed`.)
+            Event::State(_) => self.preparing_gpu_since = None,
             Event::Progress(_) | Event::PhaseStep { .. } => {
                 self.preparing_gpu_since = None;
                 self.gpu_kernels_ready = true;
@@ -478,8 +479,7 @@ impl PageState {
     /// The trainer died (a panic in the worker): say so; the page restarts it.
     pub fn crashed(&mut self, message: &str) {
         self.state = RunState::Idle;
-        self.preparing_gpu_since = None;
-        self.gpu_kernels_ready = false;
+        self.preparing_gpu_since = None; // the next trainer's `Ready` starts its kernels afresh
         self.pretrained = None; // the snapshot was in the dead worker
         self.dream_asked.lost(); // and so were the explorer's and the drawing pad's requests
         self.drawing.lost();

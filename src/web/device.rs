@@ -5,8 +5,9 @@
 //! it: the worker's first script (`static/worker-entry.js`) reports it to cubecl and keeps it out of
 //! the device's required features. Without that script (the worker started some other way) such an
 //! adapter is refused, as before. In `auto`
-//! mode a software adapter (SwiftShader, or one the browser marks as a fallback) loses to the CPU
-//! backend, which is faster than emulated GPU compute; `webgpu` takes any adapter. A WebGPU device is used only once its self-check agrees
+//! mode a software adapter (`DeviceInfo::is_software_adapter`) loses to the CPU backend, which is
+//! faster than emulated GPU compute, and a hardware one is timed against it at the first run
+//! (`train/measure.rs`, in the session); `webgpu` takes any adapter. A WebGPU device is used only once its self-check agrees
 //! with the CPU backend (`train/verify.rs`). Whatever runs, the page says so and why.
 
 use crate::session::protocol::{Backend, DeviceChoice, DeviceInfo};

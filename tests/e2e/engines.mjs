@@ -10,6 +10,7 @@
 // the engine running the page — WebAssembly, workers, canvases, IndexedDB, files —, while input
 // events are covered in Chromium.
 import { spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import puppeteer from 'puppeteer-core';
 
@@ -126,7 +127,6 @@ async function freePort() {
 
 /** A free X display number (no lock file). */
 async function freeDisplay() {
-  const { access } = await import('node:fs/promises');
   for (let n = 90; n < 200; n++) {
     try {
       await access(`/tmp/.X${n}-lock`);

@@ -12,6 +12,14 @@ import { autosavedAfter, noErrors, open, phaseViewsDrawn, ready, setField, short
 
 const env = useBrowser();
 
+/** A page setup (for `open`) that runs `prelude` in the training worker before anything else —
+ * before its entry script adjusts WebGPU for Burn and loads the wasm: the test's changes to the
+ * browser's WebGPU objects are what the trainer finds. */
+const inWorkerFirst = (prelude) => (page) => page.route('**/worker-entry.js', async (route) => {
+  const original = await (await route.fetch()).text();
+  await route.fulfill({ body: `${prelude}\n${original}`, contentType: 'text/javascript' });
+});
+
 /** Do `act(device)` in the worker to the latest GPUDevice it created (kept by the test's prelude). */
 async function onWorkersGpu(page, act) {
   const done = await Promise.all(page.workers().map((w) => w.evaluate(`(self.__padDevices ?? []).slice(-1).map(${act}).length`)));
@@ -33,17 +41,13 @@ test('WebGPU without timestamp-query: the self-check agrees, kernels prepared, t
   // SwiftShader's adapter made to lack timestamp-query, as some real adapters do (the worker's
   // entry script must make cubecl train anyway: static/worker-entry.js), and every GPUDevice the
   // worker creates kept reachable, so the test can destroy it. Runs before the entry script.
-  const capture = async (page) => page.route('**/worker-entry.js', async (route) => {
-    const original = await (await route.fetch()).text();
-    const prelude = `const has = GPUSupportedFeatures.prototype.has;
+  const capture = inWorkerFirst(`const has = GPUSupportedFeatures.prototype.has;
 GPUSupportedFeatures.prototype.has = function (f) { return f !== 'timestamp-query' && has.call(this, f); };
 const requestDevice = GPUAdapter.prototype.requestDevice;
 GPUAdapter.prototype.requestDevice = async function (d) {
   if ([...(d?.requiredFeatures ?? [])].includes('timestamp-query')) throw new TypeError('timestamp-query is not supported (hidden by the test)');
   const device = await requestDevice.call(this, d); (self.__padDevices ??= []).push(device); return device;
-};\n`;
-    await route.fulfill({ body: prelude + original, contentType: 'text/javascript' });
-  });
+};`);
   const { page, log } = await open(env.chrome, `${env.server.url}?device=webgpu&pretrained=0`, capture);
   await ready(page);
   assert.match(await text(page, '#device-info'), /Running on WebGPU \(.*swiftshader/);
@@ -88,9 +92,7 @@ GPUAdapter.prototype.requestDevice = async function (d) {
 test('a GPU that reads back wrong numbers fails the self-check: the page trains on the CPU and says why', { timeout: 600_000 }, async () => {
   // Every read-back from the GPU comes back scaled and shifted (wgpu reads results through
   // getMappedRange), as a kernel skipped after a validation failure would hand back stale numbers.
-  const corrupt = async (page) => page.route('**/worker-entry.js', async (route) => {
-    const original = await (await route.fetch()).text();
-    const prelude = `const getMappedRange = GPUBuffer.prototype.getMappedRange;
+  const corrupt = inWorkerFirst(`const getMappedRange = GPUBuffer.prototype.getMappedRange;
 GPUBuffer.prototype.getMappedRange = function (...a) {
   const range = getMappedRange.apply(this, a);
   if (this.mapState === 'mapped' && (this.usage & GPUBufferUsage.MAP_READ)) {
@@ -98,9 +100,7 @@ GPUBuffer.prototype.getMappedRange = function (...a) {
     for (let i = 0; i < f.length; i++) f[i] = f[i] * 1.5 + 0.25;
   }
   return range;
-};\n`;
-    await route.fulfill({ body: prelude + original, contentType: 'text/javascript' });
-  });
+};`);
   const { page, log } = await open(env.chrome, `${env.server.url}?device=webgpu&pretrained=0`, corrupt);
   await ready(page);
   assert.match(await text(page, '#device-info'), /^Running on CPU/);
@@ -111,12 +111,8 @@ GPUBuffer.prototype.getMappedRange = function (...a) {
 
 test('auto on a hardware adapter: WebGPU and the CPU timed at the run\'s batch size, the faster trains, remembered after a reload', { timeout: 1_200_000 }, async () => {
   // SwiftShader made to look like a hardware adapter (auto sends a software one straight to the CPU).
-  const hardware = async (page) => page.route('**/worker-entry.js', async (route) => {
-    const original = await (await route.fetch()).text();
-    const prelude = `Object.defineProperty(GPUAdapter.prototype, 'info', { configurable: true,
-  get() { return { vendor: 'test', architecture: 'hardware', device: '', description: '', isFallbackAdapter: false }; } });\n`;
-    await route.fulfill({ body: prelude + original, contentType: 'text/javascript' });
-  });
+  const hardware = inWorkerFirst(`Object.defineProperty(GPUAdapter.prototype, 'info', { configurable: true,
+  get() { return { vendor: 'test', architecture: 'hardware', device: '', description: '', isFallbackAdapter: false }; } });`);
   const { page, log } = await open(env.chrome, `${env.server.url}?pretrained=0`, hardware);
   await ready(page);
   assert.match(await text(page, '#device-info'), /^Running on WebGPU \(test · hardware\)/);
