@@ -172,8 +172,24 @@ pub async fn to_bytes(trainer: &Trainer, dataset: &str, classes: &[String], hist
     for (k, t) in scalars {
         w = w.with_scalar(&k, Scalar::from(t as u64));
     }
-    let bytes = w.into_bytes().map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))?;
-    Ok(bytes.try_into_vec::<u8>().unwrap_or_else(|b| b.to_vec()))
+    encode(w)
+}
+
+/// The container's bytes, written into one vector of its exact size. Not `Writer::into_bytes`:
+/// its `Bytes` is re-aligned (a copy) and then cannot become a `Vec<u8>` (another), so a save
+/// held the file three times at once — in the browser's worker, 80 MB more heap for good.
+fn encode(w: Writer) -> Result<Vec<u8>, Error> {
+    let fail = |e: burn_pack::Error| Error::Checkpoint(format!("cannot encode: {e}"));
+    let mut bytes = vec![0; w.size().map_err(fail)?];
+    w.write_into(&mut bytes).map_err(fail)?;
+    Ok(bytes)
+}
+
+/// A file's bytes as the reader takes them: the vector itself (`Bytes::from_bytes_vec` would copy
+/// it to re-align it, and nothing here needs more than byte alignment: tensors are decoded from
+/// bytes, `values`).
+fn file_bytes(bytes: Vec<u8>) -> Bytes {
+    Bytes::from_elems(bytes)
 }
 
 /// Read only the header of a checkpoint, checking its format and version.
@@ -256,8 +272,8 @@ fn load_into<M: Module>(prefix: &str, m: M, tensors: &HashMap<String, (Vec<usize
 }
 
 fn open(bytes: &[u8]) -> Result<(Reader, CheckpointHeader), Error> {
-    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint or corrupt ({e})")))?;
+    let reader =
+        Reader::from_bytes(file_bytes(bytes.to_vec())).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint or corrupt ({e})")))?;
     let header = header_of(&reader)?;
     Ok((reader, header))
 }
@@ -320,8 +336,7 @@ pub fn weights_only_half(bytes: &[u8]) -> Result<Vec<u8>, Error> {
         let raw: Vec<u8> = v.iter().flat_map(|x| half::f16::from_f32(*x).to_le_bytes()).collect();
         out.push(burn_pack::Tensor::new(t.name.clone(), DType::F16, shape, None, Bytes::from_bytes_vec(raw)));
     }
-    let w = Writer::new(out).with_metadata(META_KEY, &json);
-    Ok(w.into_bytes().map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))?.to_vec())
+    encode(Writer::new(out).with_metadata(META_KEY, &json))
 }
 
 /// Rebuild a trainer from checkpoint bytes on `device`. Nothing is changed on failure: the caller
@@ -342,8 +357,7 @@ pub struct Opened {
 impl Opened {
     pub fn new(bytes: Vec<u8>) -> Result<Self, Error> {
         let len = bytes.len();
-        let reader =
-            Reader::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint ({e})")))?;
+        let reader = Reader::from_bytes(file_bytes(bytes)).map_err(|e| Error::Checkpoint(format!("not a PAD checkpoint ({e})")))?;
         let header = header_of(&reader)?;
         Ok(Self { reader, header, len })
     }
