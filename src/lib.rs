@@ -19,10 +19,14 @@
 //! (`data-cargo-no-default-features` in index.html), so it does not carry Burn's kernels; the
 //! split is the list of modules below, not gates item by item.
 
-// `unsafe` in one place: the matrix-product call of the lowered convolutions
-// (`model::conv::lowering::matmul`, bounds asserted before it); plus `run_constructors_once!`, expanded in
+// `unsafe` in two places: the matrix-product call of the lowered convolutions
+// (`model::conv::lowering::matmul`, bounds asserted before it) and the worker's counted allocator
+// (`heap`, which passes every call on to the system's); plus `run_constructors_once!`, expanded in
 // the browser binaries.
 #![deny(unsafe_code)]
+
+// The trainer's heap, counted (the worker's global allocator; Burn-free, tested natively).
+pub mod heap;
 
 // Burn-free: the messages, settings and records the page and the trainer share, and the page's
 // own state. The page's wasm module is built from this alone (feature `trainer` off).

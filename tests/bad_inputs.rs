@@ -309,7 +309,7 @@ fn every_bad_input_gets_its_message_and_nothing_breaks() {
         let got = match case.input {
             Input::Data(files) => answer(&mut session, Command::LoadData { files }).0.unwrap_or_else(|| "(accepted)".into()),
             Input::Model(file) => {
-                answer(&mut session, Command::LoadModel { file, settings: tiny() }).0.unwrap_or_else(|| "(accepted)".into())
+                answer(&mut session, Command::LoadModel { file, settings: tiny(), batch: None }).0.unwrap_or_else(|| "(accepted)".into())
             }
             Input::Start(settings) => {
                 // Start needs no run; a fresh session with the data is the page after Reset.

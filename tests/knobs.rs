@@ -86,7 +86,7 @@ fn a_knob_turned_mid_run_acts_at_the_next_iteration_and_is_kept_in_the_checkpoin
     // Loaded: the form takes the knobs, the page gets the changes again.
     let mut loaded = Session::new(common::cpu());
     say(&mut loaded, Command::LoadData { files: vec![mnist()] });
-    let events = say(&mut loaded, Command::LoadModel { file: NamedFile::new("run.padckpt", bytes), settings: settings() });
+    let events = say(&mut loaded, Command::LoadModel { file: NamedFile::new("run.padckpt", bytes), settings: settings(), batch: None });
     let Some(Event::ModelLoaded { settings: s, changes, .. }) = events.iter().find(|e| matches!(e, Event::ModelLoaded { .. })) else {
         panic!("{events:?}")
     };

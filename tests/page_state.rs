@@ -4,9 +4,10 @@
 
 use pad::shared::bundled::Bundled;
 use pad::shared::images::HostImages;
-use pad::shared::page::{Effect, PageState, Payload, Recover, SavedModel};
+use pad::shared::page::{Effect, PageState, Payload, Recover, SavedModel, smaller_batch};
 use pad::shared::protocol::{
-    Backend, Command, DataSummary, DeviceInfo, DreamRequest, DreamView, Event, Progress, RunState, Snapshot, Topic,
+    Backend, Command, DataSummary, DeviceInfo, DreamRequest, DreamView, Event, OutOfMemory, Progress, RunState, Snapshot, Topic,
+    TrainerMemory,
 };
 use pad::shared::records::Losses;
 use pad::shared::settings::{Field, Form, Settings, read};
@@ -78,7 +79,7 @@ fn the_pretrained_snapshot_shows_only_while_no_run_exists() {
 #[test]
 fn checkpoints_and_loaded_models_become_effects_not_mailboxes() {
     let mut p = ready();
-    let saved = |autosave| Event::Saved { file_name: "m.padckpt".into(), bytes: vec![1, 2, 3], epoch: 3, autosave };
+    let saved = |autosave| Event::Saved { file_name: "m.padckpt".into(), bytes: vec![1, 2, 3], epoch: 3, autosave, written: None };
     let model = SavedModel { file_name: "m.padckpt".into(), epoch: 3, bytes: vec![1u8, 2, 3].into() };
     assert_eq!(p.apply(saved(false), None), vec![Effect::Download(model.clone())]);
     assert_eq!(p.autosave, None, "a download is not an autosave");
@@ -154,8 +155,72 @@ fn the_first_webgpu_iteration_shows_kernels_being_prepared_once_per_trainer() {
 
 /// An autosave of the running run (after epoch 1).
 fn autosaved(p: &mut PageState) {
-    let saved = Event::Saved { file_name: "a.padckpt".into(), bytes: vec![1, 2, 3], epoch: 1, autosave: true };
+    let saved = Event::Saved { file_name: "a.padckpt".into(), bytes: vec![1, 2, 3], epoch: 1, autosave: true, written: None };
     assert!(matches!(p.apply(saved, None)[..], [Effect::Store(_)]));
+}
+
+#[test]
+fn out_of_memory_says_so_keeps_the_autosave_and_offers_a_smaller_batch() {
+    const MB: f64 = 1048576.0;
+    let oom = Event::OutOfMemory(OutOfMemory { asked: 64.0 * MB, in_use: 230.0 * MB, heap: 260.0 * MB });
+    let cpu = DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None, software: false };
+    let settings = Settings::for_variant(Variant::Pad);
+    let loaded = || Event::ModelLoaded { settings: settings.clone(), epoch: 1, dataset: "MNIST".into(), changes: Vec::new() };
+    // Under a running run with its autosave: plain words, the autosave kept, a smaller batch offered.
+    let mut p = ready();
+    p.apply(Event::State(RunState::Running), None);
+    p.apply(Event::Progress(Progress { epoch: 2, epochs: 5, ..progress() }), None);
+    autosaved(&mut p);
+    p.apply(oom.clone(), None);
+    let said = p.errors.run.clone().unwrap();
+    assert!(said.contains("ran out of memory: it needed 64 MB more with 230 MB in use (its memory had reached 260 MB)"), "{said}");
+    assert!(said.contains("its autosave after epoch 1 is kept") && said.contains("smaller batch"), "{said}");
+    assert!(!said.contains("RuntimeError") && !said.contains("unreachable"));
+    assert_eq!(p.state, RunState::Idle);
+    assert!(p.autosave.is_some(), "nothing the user made is dropped");
+    assert!(p.short_of_memory.is_some());
+    // The trainer is restarted: nothing continues by itself; the offer waits for the user.
+    p.apply(Event::Ready(cpu.clone()), None);
+    assert!(p.apply(Event::DataLoaded(data()), None).is_empty());
+    assert_eq!(p.continue_smaller(16), Some(Effect::Recover(Recover::Autosave { epochs_left: Some(4), batch: Some(16) })));
+    assert_eq!(p.errors.run, None);
+    assert_eq!(p.continue_smaller(16), None, "once");
+    let effects = p.apply(loaded(), None);
+    assert!(effects.contains(&Effect::Send(Command::Resume)), "it was training: it trains again");
+    assert_eq!(p.notice.as_deref(), Some("Training continues at batch 16 from the autosave after epoch 1."));
+
+    // Clicked before the new trainer holds the data: it continues once it does.
+    let mut p = ready();
+    p.apply(Event::State(RunState::Running), None);
+    autosaved(&mut p);
+    p.apply(oom.clone(), None);
+    assert_eq!(p.continue_smaller(8), None, "the trainer is restarting");
+    p.apply(Event::Ready(cpu.clone()), None);
+    assert_eq!(p.apply(Event::DataLoaded(data()), None), vec![Effect::Recover(Recover::Autosave { epochs_left: None, batch: Some(8) })]);
+
+    // No autosave of this run yet: start it again, smaller.
+    let mut p = ready();
+    p.apply(Event::State(RunState::Running), None);
+    p.apply(oom.clone(), None);
+    assert!(p.errors.run.as_deref().unwrap().contains("no autosave yet: start it again with a smaller batch"));
+    assert_eq!(p.continue_smaller(16), Some(Effect::Recover(Recover::Restart)));
+
+    // No run under way (an evaluation ran out): said, nothing offered.
+    let mut p = ready();
+    p.apply(oom, None);
+    assert!(p.errors.run.as_deref().unwrap().contains("ran out of memory"));
+    assert!(p.short_of_memory.is_none() && p.continue_smaller(16).is_none());
+
+    // Half the batch, down to the smallest.
+    assert_eq!([64, 32, 5, 3, 2].map(smaller_batch), [Some(32), Some(16), Some(2), Some(2), None]);
+}
+
+#[test]
+fn the_trainer_memory_is_kept_as_reported() {
+    let mut p = ready();
+    let m = TrainerMemory { heap: 2e8, in_use: 1e8, most: 1.5e8, gpu: Some((3e7, 4e7)) };
+    p.apply(Event::Memory(m), None);
+    assert_eq!(p.trainer_memory, Some(m));
 }
 
 #[test]
@@ -178,7 +243,7 @@ fn a_failed_gpu_moves_the_run_to_the_cpu_and_it_continues_by_itself() {
     let cpu = DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None, software: false };
     p.apply(Event::Ready(cpu.clone()), None);
     let again = p.apply(Event::DataLoaded(data()), None);
-    assert_eq!(again, vec![Effect::Recover(Recover::Autosave { epochs_left: Some(4) })], "the run's 5 epochs, 1 autosaved");
+    assert_eq!(again, vec![Effect::Recover(Recover::Autosave { epochs_left: Some(4), batch: None })], "the run's 5 epochs, 1 autosaved");
     let effects = p.apply(loaded(), None);
     assert!(effects.contains(&Effect::Send(Command::Resume)), "{effects:?}");
     assert!(p.notice.as_deref().unwrap().contains("continues from the autosave after epoch 1"));
@@ -201,7 +266,7 @@ fn a_failed_gpu_moves_the_run_to_the_cpu_and_it_continues_by_itself() {
     p.apply(Event::State(RunState::Paused), None);
     p.apply(Event::GpuFailed("lost".into()), None);
     p.apply(Event::Ready(cpu.clone()), None);
-    assert_eq!(p.apply(Event::DataLoaded(data()), None), vec![Effect::Recover(Recover::Autosave { epochs_left: None })]);
+    assert_eq!(p.apply(Event::DataLoaded(data()), None), vec![Effect::Recover(Recover::Autosave { epochs_left: None, batch: None })]);
     assert!(!p.apply(loaded(), None).contains(&Effect::Send(Command::Resume)));
     let mut p = ready();
     p.apply(Event::GpuFailed("lost".into()), None);

@@ -481,7 +481,7 @@ fn saved(events: &[Event]) -> Vec<(String, Vec<u8>, usize, bool)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Saved { file_name, bytes, epoch, autosave } => Some((file_name.clone(), bytes.clone(), *epoch, *autosave)),
+            Event::Saved { file_name, bytes, epoch, autosave, .. } => Some((file_name.clone(), bytes.clone(), *epoch, *autosave)),
             _ => None,
         })
         .collect()
@@ -521,7 +521,7 @@ fn a_saved_model_loads_back_with_identical_pictures_and_continues_training() {
         vec![
             Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![mnist()] },
-            Command::LoadModel { file, settings: settings.clone() },
+            Command::LoadModel { file: file.clone(), settings: settings.clone(), batch: None },
             dream(0, 1, 0.5, 0.5),
             dream(0, 1, 1.0, 0.0),
             dream(0, 64, 0.5, 0.5),
@@ -539,6 +539,23 @@ fn a_saved_model_loads_back_with_identical_pictures_and_continues_training() {
     assert_eq!(states(&second), vec![RunState::Paused, RunState::Running, RunState::Finished]);
     let progress: Vec<_> = second.iter().filter_map(|e| if let Event::Progress(p) = e { Some((p.epoch, p.done)) } else { None }).collect();
     assert_eq!(progress[0], (2, 9), "training continues with epoch 2");
+    // After the trainer ran out of memory at its batch: the same file continues at a smaller one.
+    let smaller = serve(
+        vec![
+            Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
+            Command::LoadData { files: vec![mnist()] },
+            Command::LoadModel { file, settings: settings.clone(), batch: Some(4) },
+            Command::Resume,
+        ],
+        |_| vec![],
+    );
+    let Some(Event::ModelLoaded { settings: loaded, .. }) = smaller.iter().find(|e| matches!(e, Event::ModelLoaded { .. })) else {
+        panic!("{smaller:?}")
+    };
+    assert_eq!((loaded.batch_size, loaded.epochs), (4, 2));
+    let per_epoch = |events: &[Event]| events.iter().find_map(|e| if let Event::Progress(p) = e { Some(p.per_epoch) } else { None });
+    assert_eq!(per_epoch(&smaller), per_epoch(&second).map(|n| 2 * n), "half the batch, twice the iterations");
+    assert_eq!(states(&smaller), vec![RunState::Paused, RunState::Running, RunState::Finished]);
     // The dream explorer: the sliders change the dream; a bad pick is refused.
     let dreams: Vec<_> = second.iter().filter_map(|e| if let Event::Dream(d) = e { Some(d) } else { None }).collect();
     assert_eq!(dreams.len(), 2);
@@ -566,11 +583,15 @@ fn a_checkpoint_that_does_not_fit_changes_nothing() {
     let events = serve(
         vec![
             Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
-            Command::LoadModel { file: NamedFile::new("early.padckpt", cifar.clone()), settings: tiny(1) },
+            Command::LoadModel { file: NamedFile::new("early.padckpt", cifar.clone()), settings: tiny(1), batch: None },
             Command::LoadData { files: vec![mnist()] },
-            Command::LoadModel { file: NamedFile::new("cifar.padckpt", cifar.clone()), settings: tiny(1) },
-            Command::LoadModel { file: NamedFile::new("garbage.padckpt", b"PK\x03\x04 not a checkpoint".to_vec()), settings: tiny(1) },
-            Command::LoadModel { file: NamedFile::new("cut.padckpt", cifar[..cifar.len() / 2].to_vec()), settings: tiny(1) },
+            Command::LoadModel { file: NamedFile::new("cifar.padckpt", cifar.clone()), settings: tiny(1), batch: None },
+            Command::LoadModel {
+                file: NamedFile::new("garbage.padckpt", b"PK\x03\x04 not a checkpoint".to_vec()),
+                settings: tiny(1),
+                batch: None,
+            },
+            Command::LoadModel { file: NamedFile::new("cut.padckpt", cifar[..cifar.len() / 2].to_vec()), settings: tiny(1), batch: None },
             Command::Save,
             Command::Dream(pad::session::protocol::DreamRequest { first: 0, second: 1, mix: 0.5, noise: 0.5 }),
             Command::Evaluate,
@@ -596,7 +617,7 @@ fn a_checkpoint_that_does_not_fit_changes_nothing() {
         vec![
             Command::Init { device: DeviceChoice::Cpu, measured: Vec::new() },
             Command::LoadData { files: vec![NamedFile::new("data_batch_1.bin", cifar_records(&[1, 2, 3, 4]))] },
-            Command::LoadModel { file: NamedFile::new("cifar.padckpt", cifar), settings: tiny(1) },
+            Command::LoadModel { file: NamedFile::new("cifar.padckpt", cifar), settings: tiny(1), batch: None },
         ],
         |_| vec![],
     );

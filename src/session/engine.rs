@@ -202,7 +202,7 @@ impl Session {
             }
             Command::Tune(knobs) => (Topic::Settings, self.tune(knobs, out)),
             Command::Save => (Topic::Model, self.save(false, out).await),
-            Command::LoadModel { file, settings } => (Topic::Model, self.load_model(file, settings, out).await),
+            Command::LoadModel { file, settings, batch } => (Topic::Model, self.load_model(file, settings, batch, out).await),
             Command::Pretrained { file } => (Topic::Model, self.show_pretrained(file, out).await),
             Command::Dream(request) => (Topic::Model, self.dream(request, out).await),
             Command::Evaluate => (Topic::Model, self.evaluate(out).await),
@@ -273,7 +273,7 @@ impl Session {
         let data: String =
             a.run.data().name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
         let file_name = format!("pad-{}-{}-epoch{epoch}.padckpt", a.settings.variant.name(), data.trim_matches('-'));
-        out(Event::Saved { file_name, bytes, epoch, autosave });
+        out(Event::Saved { file_name, bytes, epoch, autosave, written: None });
         Ok(())
     }
 
@@ -327,10 +327,20 @@ impl Session {
     }
 
     /// Rebuild the run from a checkpoint file, paused. Checked in full before anything changes.
-    async fn load_model(&mut self, file: NamedFile, settings: Settings, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
-        let (trainer, header, data) = self.open_model(file)?;
-        let settings = Settings::continuing(trainer.config(), header.epoch, &settings, data.train.len());
+    async fn load_model(
+        &mut self,
+        file: NamedFile,
+        settings: Settings,
+        batch: Option<usize>,
+        out: &mut dyn FnMut(Event),
+    ) -> Result<(), Error> {
+        let (mut trainer, header, data) = self.open_model(file)?;
+        let mut settings = Settings::continuing(trainer.config(), header.epoch, &settings, data.train.len());
+        if let Some(batch) = batch {
+            settings.batch_size = batch;
+        }
         settings.check(Some(data.train.len())).map_err(|e| Error::Config(super::settings::describe(&e)))?;
+        trainer.rebatch(settings.batch_size);
         self.replace_model(Active::new(trainer, data, settings.clone(), header.history.clone())?);
         if header.dataset != self.data.as_ref().map_or("", |d| d.name.as_str()) {
             out(Event::Notice(format!("this model was trained on {}; it continues on the loaded data", header.dataset)));

@@ -7,8 +7,8 @@ use super::history::{Hypnogram, LossHistory};
 use super::knobs::KnobChange;
 use super::phase::Phase;
 use super::protocol::{
-    Backend, Command, DataSummary, DeviceInfo, DrawnView, DreamRequest, DreamView, EvaluationView, Event, Measured, Progress, RunState,
-    Snapshot, Topic,
+    Backend, Command, DataSummary, DeviceInfo, DrawnView, DreamRequest, DreamView, EvaluationView, Event, Measured, OutOfMemory, Progress,
+    RunState, Snapshot, Topic, TrainerMemory,
 };
 use super::records::EpochRecord;
 use super::settings::Settings;
@@ -24,8 +24,10 @@ pub enum Payload {
     /// (`web/ui/held.rs`): a heap only grows, so a checkpoint of tens of MB copied into it would
     /// stay that much larger for the page's life.
     Held { key: u64, len: usize },
-    /// Only in the page's store (IndexedDB, the autosave once written): read back when needed.
-    Stored { len: usize },
+    /// Only in the page's store, read back when needed: IndexedDB (the autosave the page wrote),
+    /// or `file`, a file of the origin's private file system (one the worker wrote itself,
+    /// `web/autosave.rs`).
+    Stored { len: usize, file: Option<String> },
 }
 
 impl From<Vec<u8>> for Payload {
@@ -63,21 +65,40 @@ pub enum Effect {
     Recover(Recover),
 }
 
-/// How a run continues on the CPU after its GPU failed.
+/// How a run continues in a fresh trainer: on the CPU after its GPU failed, or at a smaller
+/// batch after the trainer ran out of memory.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Recover {
-    /// Load this run's autosave with this many epochs left to train (the form's other settings),
-    /// then resume it ([`PageState::apply`]) if it was training.
-    Autosave { epochs_left: Option<usize> },
+    /// Load this run's autosave with this many epochs left to train (the form's other settings;
+    /// `batch`: a smaller batch than the autosave's), then resume it ([`PageState::apply`]) if it
+    /// was training.
+    Autosave { epochs_left: Option<usize>, batch: Option<usize> },
     /// No autosave of this run yet: start it again with the form's settings.
     Restart,
 }
 
-/// A run to continue once the trainer is back on the CPU ([`PageState::gpu_failed`]).
+/// A run to continue once the trainer is back ([`PageState::gpu_failed`],
+/// [`PageState::continue_smaller`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Recovery {
     how: Recover,
     /// It was training (not paused): it trains again once recovered.
+    running: bool,
+}
+
+/// The batch to continue at after the trainer ran out of memory at `batch`: half of it, down to
+/// the smallest the model trains with; `None` below that.
+pub fn smaller_batch(batch: usize) -> Option<usize> {
+    let smallest = *super::limits::BATCH.start();
+    (batch > smallest).then(|| (batch / 2).max(smallest))
+}
+
+/// What the page offers after the trainer ran out of memory ([`PageState::out_of_memory`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShortOfMemory {
+    /// How the interrupted run would continue (at a smaller batch).
+    how: Recover,
+    /// Whether it was training (it trains again) or paused.
     running: bool,
 }
 
@@ -131,8 +152,10 @@ pub struct PageState {
     pub snapshot: Option<Arc<Snapshot>>,
     /// Per-epoch records with the probe results; epoch 0 is the untrained network.
     pub epochs: Vec<EpochRecord>,
-    /// The trainer's WebAssembly heap, in bytes, as it last reported it.
-    pub trainer_memory: Option<f64>,
+    /// The trainer's memory as it last reported it.
+    pub trainer_memory: Option<TrainerMemory>,
+    /// The trainer ran out of memory under a run: continuing it at a smaller batch is offered.
+    pub short_of_memory: Option<ShortOfMemory>,
     /// What the trainer is busy with that takes a while (starting, loading, probing).
     pub busy: Option<String>,
     pub notice: Option<String>,
@@ -198,6 +221,7 @@ impl Default for PageState {
             snapshot: None,
             epochs: Vec::new(),
             trainer_memory: None,
+            short_of_memory: None,
             busy: Some("starting the trainer…".into()),
             notice: None,
             errors: Errors::default(),
@@ -376,8 +400,12 @@ impl PageState {
                 self.notice = Some(format!("Knobs turned {}.", change.describe()));
                 self.changes.push(change);
             }
-            Event::Saved { file_name, bytes, epoch, autosave } => {
-                effects.push(self.saved(SavedModel { file_name, epoch, bytes: bytes.into() }, autosave));
+            Event::Saved { file_name, bytes, epoch, autosave, written } => {
+                let bytes = match written {
+                    Some(w) => Payload::Stored { len: w.len, file: Some(w.file) },
+                    None => bytes.into(),
+                };
+                effects.push(self.saved(SavedModel { file_name, epoch, bytes }, autosave));
             }
             Event::ModelLoaded { settings, epoch, dataset, changes } => {
                 self.clear_run();
@@ -391,12 +419,16 @@ impl PageState {
                 ));
                 effects.push(Effect::AdoptSettings(settings));
                 if let Some(r) = self.recovery.take() {
-                    // The autosave the GPU's run continues from.
+                    // The autosave the interrupted run continues from.
                     self.autosave_is_this_run = true;
-                    self.notice = Some(format!(
-                        "Training moved to the CPU and continues from the autosave after epoch {epoch}{}.",
-                        if r.running { "" } else { " (paused, as it was)" }
-                    ));
+                    let (whence, paused) =
+                        (format!("the autosave after epoch {epoch}"), if r.running { "" } else { " (paused, as it was)" });
+                    self.notice = Some(match r.how {
+                        Recover::Autosave { batch: Some(batch), .. } => {
+                            format!("Training continues at batch {batch} from {whence}{paused}.")
+                        }
+                        _ => format!("Training moved to the CPU and continues from {whence}{paused}."),
+                    });
                     if r.running {
                         effects.push(Effect::Send(Command::Resume));
                     }
@@ -429,7 +461,8 @@ impl PageState {
                 self.busy = None;
                 Arc::make_mut(&mut self.evaluations).push(e);
             }
-            Event::Memory { wasm_bytes } => self.trainer_memory = Some(wasm_bytes),
+            Event::Memory(memory) => self.trainer_memory = Some(memory),
+            Event::OutOfMemory(oom) => self.out_of_memory(oom),
             Event::Notice(n) => self.notice = Some(n),
             Event::Error { topic, message } => {
                 self.busy = None;
@@ -498,12 +531,7 @@ impl PageState {
     /// by itself ([`Effect::Recover`]). The device line says why it left the GPU.
     pub fn gpu_failed(&mut self, message: &str) {
         let was = self.last_active.take();
-        let how = match (&self.autosave, self.autosave_is_this_run) {
-            (Some(saved), true) => {
-                Recover::Autosave { epochs_left: self.progress.as_ref().map(|p| p.epochs.saturating_sub(saved.epoch).max(1)) }
-            }
-            _ => Recover::Restart,
-        };
+        let how = self.continuation(None);
         self.crashed(message);
         // What the failing GPU made fail on its way out (a read-back, a step) is its fallout.
         self.errors.run = None;
@@ -518,6 +546,63 @@ impl PageState {
             Some(_) => "The GPU failed before this run's first autosave: the run starts again on the CPU.".into(),
             None => "The GPU failed: the trainer moves to the CPU.".into(),
         });
+    }
+
+    /// How the interrupted run continues in a new trainer (at `batch`, if given): from this run's
+    /// autosave with the epochs that were left (at most the current epoch is redone), or from its
+    /// start when it has none yet.
+    fn continuation(&self, batch: Option<usize>) -> Recover {
+        match (&self.autosave, self.autosave_is_this_run) {
+            (Some(saved), true) => {
+                Recover::Autosave { epochs_left: self.progress.as_ref().map(|p| p.epochs.saturating_sub(saved.epoch).max(1)), batch }
+            }
+            _ => Recover::Restart,
+        }
+    }
+
+    /// The trainer's heap refused an allocation (the browser would not grow it) and the worker
+    /// ended: the page restarts it and says so in plain words; the last autosave stays (the
+    /// store's copy), and continuing the interrupted run at a smaller batch is offered
+    /// ([`PageState::continue_smaller`]).
+    pub fn out_of_memory(&mut self, oom: OutOfMemory) {
+        let was = self.last_active.take();
+        self.crashed("out of memory");
+        let mb = |b: f64| format!("{:.0} MB", (b / 1048576.0).max(1.0));
+        let kept = match (&self.autosave, was) {
+            (_, None) => String::new(),
+            (Some(saved), Some(_)) if self.autosave_is_this_run => {
+                format!(
+                    " The model is safe: its autosave after epoch {} is kept; continue from it with a smaller batch, which needs less memory.",
+                    saved.epoch
+                )
+            }
+            _ => " The run had no autosave yet: start it again with a smaller batch, which needs less memory.".into(),
+        };
+        self.errors.run = Some(format!(
+            "The trainer ran out of memory: it needed {} more with {} in use (its memory had reached {}), and the browser would not give it more. It has been restarted.{kept}",
+            mb(oom.asked),
+            mb(oom.in_use),
+            mb(oom.heap)
+        ));
+        self.short_of_memory = was.map(|was| ShortOfMemory { how: self.continuation(None), running: was == RunState::Running });
+    }
+
+    /// Continue the run the trainer ran out of memory under at `batch` (the form holds it already):
+    /// what to do ([`Effect::Recover`]), when such a run is waiting.
+    pub fn continue_smaller(&mut self, batch: usize) -> Option<Effect> {
+        let short = self.short_of_memory.take()?;
+        let how = match short.how {
+            Recover::Autosave { epochs_left, .. } => Recover::Autosave { epochs_left, batch: Some(batch) },
+            Recover::Restart => Recover::Restart,
+        };
+        self.errors.run = None;
+        if matches!(how, Recover::Autosave { .. }) {
+            self.recovery = Some(Recovery { how, running: short.running });
+            if self.busy.is_some() {
+                return None; // the new trainer is not ready: it continues once it holds the data
+            }
+        }
+        Some(Effect::Recover(how))
     }
 
     /// The user reset the run: nothing to continue if the GPU fails later.
@@ -650,12 +735,13 @@ impl PageState {
     /// autosave came meanwhile.
     pub fn autosave_stored(&mut self, saved: &SavedModel) -> Option<Payload> {
         let a = self.autosave.as_mut().filter(|a| *a == saved)?;
-        let len = match &a.bytes {
-            Payload::Here(v) => v.len(),
-            Payload::Held { len, .. } | Payload::Stored { len } => *len,
+        let (len, file) = match &a.bytes {
+            Payload::Here(v) => (v.len(), None),
+            Payload::Held { len, .. } => (*len, None),
+            Payload::Stored { len, file } => (*len, file.clone()),
         };
         self.stored = Some(format!("Autosaved in this browser after epoch {}.", saved.epoch));
-        Some(std::mem::replace(&mut a.bytes, Payload::Stored { len }))
+        Some(std::mem::replace(&mut a.bytes, Payload::Stored { len, file }))
     }
 
     /// An autosave found in the page's store at start-up (kept unless this session made one).

@@ -164,10 +164,12 @@ pub enum Command {
     Save,
     /// Continue from a checkpoint file (saved here or by the CLI) on the loaded data: the run is
     /// rebuilt paused, for `settings.epochs` more epochs with the checkpoint's variant, batch,
-    /// learning rate and seed. A file that does not fit changes nothing.
+    /// learning rate and seed — or at `batch`, a smaller batch than the checkpoint's, when given
+    /// (the trainer ran out of memory with its own). A file that does not fit changes nothing.
     LoadModel {
         file: NamedFile,
         settings: Settings,
+        batch: Option<usize>,
     },
     /// Show a pretrained snapshot (a checkpoint, e.g. the weights-only one in
     /// `static/pretrained/`) while no run is under way: its pictures on the loaded data, and the
@@ -341,6 +343,8 @@ pub enum Event {
         bytes: Vec<u8>,
         epoch: usize,
         autosave: bool,
+        /// The browser's worker wrote the autosave itself (`web/autosave.rs`); `bytes` is empty.
+        written: Option<Written>,
     },
     /// A checkpoint was loaded: the run's settings now, the epochs it had done, what it was
     /// trained on, the knob changes made during it, and its metrics history (re-sent as
@@ -369,10 +373,11 @@ pub enum Event {
     /// device follows).
     Measured(Measured),
     Evaluated(EvaluationView),
-    /// The trainer's memory: its WebAssembly heap, in bytes (sent when it changed).
-    Memory {
-        wasm_bytes: f64,
-    },
+    /// The trainer's memory (sent when it moved by a megabyte).
+    Memory(TrainerMemory),
+    /// The trainer's heap refused an allocation (the browser would not grow it): the worker
+    /// ends next. The page says so in words, keeps the last autosave and offers a smaller batch.
+    OutOfMemory(OutOfMemory),
     /// Something worth knowing that is not an error.
     Notice(String),
     /// Something failed; the trainer is still usable.
@@ -385,6 +390,33 @@ pub enum Event {
     /// The GPU failed under the trainer (its device lost, or a WebGPU error nobody caught): the
     /// page moves training to the CPU and continues the run from the last state it holds.
     GpuFailed(String),
+}
+
+/// An autosave the worker wrote to a file of the origin's private file system (OPFS).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Written {
+    pub file: String,
+    pub len: usize,
+}
+
+/// What the trainer's memory holds, in bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainerMemory {
+    /// Its WebAssembly heap: a high-water mark (a wasm memory only grows).
+    pub heap: f64,
+    /// Of that, what live allocations hold now, and the most they ever held at once.
+    pub in_use: f64,
+    pub most: f64,
+    /// The GPU's buffers on WebGPU, as the backend's allocator reports them: (in use, reserved).
+    pub gpu: Option<(f64, f64)>,
+}
+
+/// An allocation the trainer's heap refused, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutOfMemory {
+    pub asked: f64,
+    pub in_use: f64,
+    pub heap: f64,
 }
 
 /// What a failure is about, so the page can show it next to the right control.

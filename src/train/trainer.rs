@@ -140,6 +140,13 @@ impl Trainer {
         &self.config
     }
 
+    /// Train on at most `batch_size` images at a time from now on (the rest of the configuration
+    /// stays): how a run continues after the browser's trainer ran out of memory at its own
+    /// batch. Nothing holds a batch's size between iterations, so the next one takes it.
+    pub fn rebatch(&mut self, batch_size: usize) {
+        self.config.batch_size = batch_size;
+    }
+
     pub fn shape(&self) -> ModelShape {
         self.shape
     }

@@ -1,6 +1,8 @@
 //! The browser faces of the core (WebAssembly only): the training worker and the page.
 
 #[cfg(feature = "trainer")]
+pub mod autosave;
+#[cfg(feature = "trainer")]
 pub mod device;
 pub mod ui;
 #[cfg(feature = "trainer")]

@@ -2,12 +2,18 @@
 //! [`Session`](crate::session::Session) (via [`serve`](crate::session::serve)), so the page's
 //! thread never runs a tensor operation.
 
-use super::{device, yield_now};
-use crate::session::protocol::{self, Command, Event, Topic};
+use super::{autosave, device, yield_now};
+use crate::heap::{Counted, Refusal};
+use crate::session::protocol::{self, Command, Event, OutOfMemory, Topic, TrainerMemory};
+use burn::tensor::Device;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+/// The worker's heap: every allocation counted; one refused is told to the page (`heap.rs`).
+#[global_allocator]
+static HEAP: Counted = Counted::new();
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -22,21 +28,35 @@ fn post(event: &Event) {
     }
 }
 
-/// Send an event; a checkpoint's bytes go beside it (`[event, bytes]`, both transferred), so that
-/// the page never copies them into its WebAssembly heap (`web/ui/held.rs`).
+/// Send an event. An autosave the worker writes to a file itself where it can (`autosave.rs`:
+/// the page is then told the file's name); other checkpoints go beside their message.
 fn post_event(event: Event) {
     match event {
-        Event::Saved { file_name, bytes, epoch, autosave } => {
-            let payload = Uint8Array::from(&bytes[..]);
-            drop(bytes);
-            let header = Uint8Array::from(&protocol::encode(&Event::Saved { file_name, bytes: Vec::new(), epoch, autosave })[..]);
-            let both = Array::of2(&header, &payload);
-            let transfer = Array::of2(&header.buffer(), &payload.buffer());
-            if let Err(e) = scope().post_message_with_transfer(&both, &transfer) {
-                web_sys::console::error_2(&"cannot post to the page".into(), &e);
+        Event::Saved { file_name, bytes, epoch, autosave: true, written: None } => {
+            let name = file_name.clone();
+            let done = move |result| match result {
+                Ok(written) => post(&Event::Saved { file_name: name, bytes: Vec::new(), epoch, autosave: true, written: Some(written) }),
+                Err(bytes) => post_beside(name, bytes, epoch, true),
+            };
+            if let Err(p) = autosave::write(autosave::Pending { bytes, epoch, done: Box::new(done) }) {
+                post_beside(file_name, p.bytes, epoch, true);
             }
         }
+        Event::Saved { file_name, bytes, epoch, autosave, .. } => post_beside(file_name, bytes, epoch, autosave),
         event => post(&event),
+    }
+}
+
+/// Send a checkpoint with its bytes beside its message (`[event, bytes]`, both transferred), so
+/// that the page never copies them into its WebAssembly heap (`web/ui/held.rs`).
+fn post_beside(file_name: String, bytes: Vec<u8>, epoch: usize, autosave: bool) {
+    let payload = Uint8Array::from(&bytes[..]);
+    drop(bytes);
+    let header = Uint8Array::from(&protocol::encode(&Event::Saved { file_name, bytes: Vec::new(), epoch, autosave, written: None })[..]);
+    let both = Array::of2(&header, &payload);
+    let transfer = Array::of2(&header.buffer(), &payload.buffer());
+    if let Err(e) = scope().post_message_with_transfer(&both, &transfer) {
+        web_sys::console::error_2(&"cannot post to the page".into(), &e);
     }
 }
 
@@ -55,9 +75,53 @@ fn command(data: JsValue) -> Result<Command, String> {
     Ok(command)
 }
 
+/// After the module failed: when its heap had just refused an allocation, tell the page it ran
+/// out of memory — in place of the bare `RuntimeError: unreachable` of the trap, or of what the
+/// tasks the trap cut short make fail next — and end the worker (`true`). This allocates a
+/// little; the refused request was a large one.
+fn out_of_memory() -> bool {
+    let Some(Refusal { asked, in_use }) = HEAP.refused() else { return false };
+    post(&Event::OutOfMemory(OutOfMemory { asked: asked as f64, in_use: in_use as f64, heap: super::wasm_memory_bytes() }));
+    scope().close(); // its tasks were cut short mid-way: none may run again
+    true
+}
+
+/// The worker's `error` event (a trap reaches it): see [`out_of_memory`].
+fn on_error(event: web_sys::ErrorEvent) {
+    if out_of_memory() {
+        event.prevent_default();
+    }
+}
+
+/// A heap limit a prelude script set before the worker started (`self.padHeapLimit`, bytes): a
+/// small device played in a test (`heap.rs`).
+fn heap_limit() -> Option<usize> {
+    js_sys::Reflect::get(&js_sys::global(), &"padHeapLimit".into()).ok()?.as_f64().map(|b| b as usize)
+}
+
+/// What the trainer's memory holds now; `gpu`: the WebGPU device, whose buffers its allocator
+/// reports (the CPU backend reports none).
+fn memory(gpu: Option<&Device>) -> TrainerMemory {
+    TrainerMemory {
+        heap: super::wasm_memory_bytes(),
+        in_use: HEAP.in_use() as f64,
+        most: HEAP.most() as f64,
+        gpu: gpu.and_then(Device::memory_pool_usage).map(|u| (u.bytes_in_use as f64, u.bytes_reserved as f64)),
+    }
+}
+
 /// Start the worker: listen for commands and serve them until the page closes.
 pub fn run() {
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(on_error);
+    let _ = scope().add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+    on_error.forget(); // lives as long as the worker
+    if let Some(limit) = heap_limit() {
+        HEAP.limit(limit);
+    }
     std::panic::set_hook(Box::new(|info| {
+        if out_of_memory() {
+            return; // the fallout of the refused allocation, not a fault of its own
+        }
         console_error_panic_hook::hook(info);
         // A panic aborts the module: tell the page first, in words.
         post(&Event::Fatal(info.to_string()));
@@ -75,15 +139,39 @@ pub fn run() {
     // Long work (probes, evaluations) yields in slices, so commands are read while it runs.
     crate::pace::set_yield(crate::pace::SLICE, || Box::pin(yield_now()));
     wasm_bindgen_futures::spawn_local(async move {
-        let pick = async |choice| device::pick(choice, |message| post(&Event::GpuFailed(message))).await;
-        // After each event, the heap's size when it moved by a megabyte or more (the page shows it).
-        let mut reported = 0.0;
+        let gpu = std::rc::Rc::new(std::cell::RefCell::new(None::<Device>));
+        let picked = gpu.clone();
+        let pick = async move |choice| {
+            let (device, info) = device::pick(choice, |message| post(&Event::GpuFailed(message))).await;
+            if info.backend == protocol::Backend::WebGpu {
+                *picked.borrow_mut() = Some(device.clone());
+            }
+            (device, info)
+        };
+        // After each event, the memory when a figure moved by a megabyte or more (the page shows
+        // it); the GPU's allocator is asked at most every 2 s (it first records queued work).
+        let (mut reported, mut gpu_asked) = (TrainerMemory::default(), 0.0);
         crate::session::serve(rx, pick, yield_now, &mut |e| {
             post_event(e);
-            let now = super::wasm_memory_bytes();
-            if (now - reported).abs() >= 1048576.0 {
-                reported = now;
-                post(&Event::Memory { wasm_bytes: now });
+            let now = js_sys::Date::now();
+            let ask_gpu = now - gpu_asked >= 2000.0;
+            if ask_gpu {
+                gpu_asked = now;
+            }
+            let device = gpu.borrow();
+            let mut m = memory(if ask_gpu { device.as_ref() } else { None });
+            drop(device);
+            if !ask_gpu {
+                m.gpu = reported.gpu;
+            }
+            let moved = |a: f64, b: f64| (a - b).abs() >= 1048576.0;
+            let gpu_moved = match (m.gpu, reported.gpu) {
+                (Some(a), Some(b)) => moved(a.0, b.0) || moved(a.1, b.1),
+                (a, b) => a.is_some() != b.is_some(),
+            };
+            if moved(m.heap, reported.heap) || moved(m.in_use, reported.in_use) || moved(m.most, reported.most) || gpu_moved {
+                reported = m;
+                post(&Event::Memory(m));
             }
         })
         .await;

@@ -44,16 +44,42 @@ export const VIEWPORT = { width: 1360, height: 1100 };
 /** The proportional set size (PSS, /proc/<pid>/smaps_rollup) summed over every Chromium process
  * on the machine, MB: what the browser costs the machine, shared pages split fairly. */
 export function chromiumPss() {
-  let kb = 0;
+  return Object.values(chromiumPssByProcess()).reduce((a, b) => a + b, 0);
+}
+
+/** PSS (MB) of each Chromium process by its kind (`--type=`: renderer, gpu-process, utility,
+ * zygote; the browser process has none), renderers one by one ("renderer 2"), largest first. */
+export function chromiumPssByProcess() {
+  const found = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       if (!/^chrom/.test(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
       const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
-      if (m) kb += Number(m[1]);
+      const type = readFileSync(`/proc/${pid}/cmdline`, 'utf8').match(/--type=([a-z-]+)/)?.[1] ?? 'browser';
+      if (m) found.push([type, Number(m[1]) / 1024]);
     } catch { /* gone */ }
   }
-  return kb / 1024;
+  found.sort((a, b) => b[1] - a[1]);
+  const byKind = {};
+  const count = {};
+  for (const [type, mb] of found) {
+    if (type === 'renderer') {
+      count[type] = (count[type] ?? 0) + 1;
+      byKind[`renderer ${count[type]}`] = mb;
+    } else {
+      byKind[type] = (byKind[type] ?? 0) + mb;
+    }
+  }
+  return byKind;
 }
+
+/** A page setup (for `open`) that runs `prelude` in the training worker before anything else —
+ * before its entry script adjusts WebGPU for Burn and loads the wasm: the test's changes to the
+ * browser's objects (WebGPU's, the trainer's heap limit) are what the trainer finds. */
+export const inWorkerFirst = (prelude) => (page) => page.route('**/worker-entry.js', async (route) => {
+  const original = await (await route.fetch()).text();
+  await route.fulfill({ body: `${prelude}\n${original}`, contentType: 'text/javascript' });
+});
 
 /** Headless Chromium with SwiftShader WebGPU and no background throttling. */
 export async function browser() {

@@ -8,17 +8,9 @@
 // itself. And a GPU that computes wrong numbers fails the self-check: the CPU trains.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autosavedAfter, noErrors, open, phaseViewsDrawn, ready, setField, shortRun, shows, text, until, useBrowser, waitState } from './harness.mjs';
+import { autosavedAfter, inWorkerFirst, noErrors, open, phaseViewsDrawn, ready, setField, shortRun, shows, text, until, useBrowser, waitState } from './harness.mjs';
 
 const env = useBrowser();
-
-/** A page setup (for `open`) that runs `prelude` in the training worker before anything else —
- * before its entry script adjusts WebGPU for Burn and loads the wasm: the test's changes to the
- * browser's WebGPU objects are what the trainer finds. */
-const inWorkerFirst = (prelude) => (page) => page.route('**/worker-entry.js', async (route) => {
-  const original = await (await route.fetch()).text();
-  await route.fulfill({ body: `${prelude}\n${original}`, contentType: 'text/javascript' });
-});
 
 /** Do `act(device)` in the worker to the latest GPUDevice it created (kept by the test's prelude). */
 async function onWorkersGpu(page, act) {

@@ -395,6 +395,7 @@ pub fn App() -> impl IntoView {
                 <ModelControls client=client.clone() page form />
                 <ShareControls form choice params=params.clone() />
                 <p id="run-error" class="error" role="alert">{move || page.with(|s| s.errors.run.clone())}</p>
+                <super::model::SmallerBatch client=client.clone() page form />
                 <p id="notice" class="note" role="status">{move || page.with(|s| s.notice.clone())}</p>
             </aside>
             <div class="main">

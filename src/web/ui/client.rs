@@ -104,6 +104,7 @@ impl Client {
                 (Ok(Event::Listening), _) => me.flush(),
                 (Ok(Event::Fatal(message)), _) => me.restart(&message),
                 (Ok(Event::GpuFailed(message)), _) => me.gpu_failed(&message),
+                (Ok(Event::OutOfMemory(oom)), _) => me.replace(None, |s| s.out_of_memory(oom)),
                 (Ok(event), _) => {
                     match &event {
                         Event::DataLoaded(_) => {

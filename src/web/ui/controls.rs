@@ -8,7 +8,7 @@ use crate::shared::bundled::Bundled;
 use crate::shared::config::Variant;
 use crate::shared::files::NamedFile;
 use crate::shared::page::PageState;
-use crate::shared::protocol::{Command, DeviceChoice, RunState};
+use crate::shared::protocol::{Command, DeviceChoice, RunState, TrainerMemory};
 use crate::shared::settings::{Field, FieldError, Form};
 use leptos::prelude::*;
 use web_sys::DragEvent;
@@ -360,9 +360,10 @@ pub fn DeviceControls(client: Client, page: Page) -> impl IntoView {
     }
 }
 
-/// What the page uses: the trainer's WebAssembly heap (as it reported it), the page's own, and the
-/// page's JavaScript heap where the browser tells it (Chromium's `performance.memory`).
-fn memory_line(trainer: Option<f64>) -> Option<String> {
+/// What the page uses: the trainer's WebAssembly heap (as it reported it: its size, and what live
+/// allocations hold of it), the GPU's buffers on WebGPU, the page's own heap, and the page's
+/// JavaScript heap where the browser tells it (Chromium's `performance.memory`).
+fn memory_line(trainer: Option<TrainerMemory>) -> Option<String> {
     let mb = |b: f64| format!("{:.0} MB", b / 1048576.0);
     let trainer = trainer?;
     let js_heap = web_sys::window()
@@ -371,5 +372,12 @@ fn memory_line(trainer: Option<f64>) -> Option<String> {
         .and_then(|m| js_sys::Reflect::get(&m, &"usedJSHeapSize".into()).ok())
         .and_then(|v| v.as_f64());
     let js = js_heap.map(|b| format!(" · JS heap {}", mb(b))).unwrap_or_default();
-    Some(format!("Memory: trainer {} · page {} (WebAssembly){js}", mb(trainer), mb(crate::web::wasm_memory_bytes())))
+    let gpu = trainer.gpu.map(|(in_use, reserved)| format!(" · GPU buffers {} ({} in use)", mb(reserved), mb(in_use))).unwrap_or_default();
+    Some(format!(
+        "Memory: trainer {} ({} in use, at most {}){gpu} · page {} (WebAssembly){js}",
+        mb(trainer.heap),
+        mb(trainer.in_use),
+        mb(trainer.most),
+        mb(crate::web::wasm_memory_bytes())
+    ))
 }

@@ -8,9 +8,9 @@ use super::held;
 use super::state::Page;
 use super::store;
 use crate::shared::files::NamedFile;
-use crate::shared::page::{Effect, Payload, Recover};
+use crate::shared::page::{Effect, Payload, Recover, smaller_batch};
 use crate::shared::protocol::Command;
-use crate::shared::settings::Form;
+use crate::shared::settings::{Field, Form};
 use leptos::prelude::*;
 
 /// What the page does with the trainer's checkpoints and a loaded model's settings (the effects
@@ -40,7 +40,7 @@ pub fn run_effect(client: &Client, page: Page, form: RwSignal<Form>, effect: Eff
         // A loaded model brings its settings.
         Effect::AdoptSettings(settings) => form.set(Form::from(&settings)),
         // Back on the CPU after the GPU failed: continue the run as the page holds it.
-        Effect::Recover(Recover::Autosave { epochs_left }) => resume_autosave(client, page, form, epochs_left),
+        Effect::Recover(Recover::Autosave { epochs_left, batch }) => resume_autosave(client, page, form, epochs_left, batch),
         Effect::Recover(Recover::Restart) => super::controls::start_run(client, page, form, None),
         Effect::Remember(measured) => super::remembered::remember(measured),
         Effect::Send(_) | Effect::SlowTick(..) => {} // the client runs these itself
@@ -57,6 +57,7 @@ fn load_model(
     file: NamedFile,
     beside: Option<js_sys::Uint8Array>,
     epochs: Option<usize>,
+    batch: Option<usize>,
 ) {
     match form.with_untracked(|f| f.parse(None)) {
         Ok(mut settings) => {
@@ -65,7 +66,7 @@ fn load_model(
                 s.errors.model = None;
                 s.busy = Some(format!("loading {}…", file.name));
             });
-            client.send_beside(&Command::LoadModel { file, settings }, beside.as_ref());
+            client.send_beside(&Command::LoadModel { file, settings, batch }, beside.as_ref());
         }
         Err(_) => page
             .update(|s| s.errors.model = Some("fix the run settings first (epochs and images per epoch apply to the loaded model)".into())),
@@ -74,17 +75,19 @@ fn load_model(
 
 /// Load the last autosave (held by the page, or read back from the store), to train `epochs` more
 /// (the form's number when not given).
-fn resume_autosave(client: &Client, page: Page, form: RwSignal<Form>, epochs: Option<usize>) {
+fn resume_autosave(client: &Client, page: Page, form: RwSignal<Form>, epochs: Option<usize>, batch: Option<usize>) {
     let Some(saved) = page.peek(|s| s.autosave.clone()) else { return };
     let client = client.clone();
     leptos::task::spawn_local(async move {
         // The bytes go beside the command, straight to the worker (from the store, once written).
         let bytes = match saved.bytes {
-            Payload::Stored { .. } => store::bytes().await,
+            Payload::Stored { ref file, .. } => store::bytes(file.as_deref()).await,
             ref held => Ok(held::bytes(held)),
         };
         match bytes {
-            Ok(Some(bytes)) => load_model(&client, page, form, NamedFile::new(saved.file_name.clone(), Vec::new()), Some(bytes), epochs),
+            Ok(Some(bytes)) => {
+                load_model(&client, page, form, NamedFile::new(saved.file_name.clone(), Vec::new()), Some(bytes), epochs, batch)
+            }
             Ok(None) => page.update(|s| s.errors.model = Some("the autosave is gone from this browser's store".into())),
             Err(e) => page.update(|s| s.errors.model = Some(e)),
         }
@@ -104,7 +107,7 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
     let has_run = move || page.with(|s| s.has_run());
     let load = {
         let client = client.clone();
-        move |file: NamedFile, beside: Option<js_sys::Uint8Array>| load_model(&client, page, form, file, beside, None)
+        move |file: NamedFile, beside: Option<js_sys::Uint8Array>| load_model(&client, page, form, file, beside, None, None)
     };
     let on_pick = {
         let load = load.clone();
@@ -131,7 +134,7 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
     };
     let resume = {
         let client = client.clone();
-        move |_| resume_autosave(&client, page, form, None)
+        move |_| resume_autosave(&client, page, form, None, None)
     };
     view! {
         <fieldset class="model">
@@ -158,5 +161,30 @@ pub fn ModelControls(client: Client, page: Page, form: RwSignal<Form>) -> impl I
             <p id="autosave-status" class="hint">{move || page.with(|s| s.stored.clone())}</p>
             <p id="model-error" class="error" role="alert">{move || page.with(|s| s.errors.model.clone())}</p>
         </fieldset>
+    }
+}
+
+/// After the trainer ran out of memory under a run: continue it at half the batch (the form's
+/// batch halved) — from its autosave, or from its start when it had none.
+#[component]
+pub fn SmallerBatch(client: Client, page: Page, form: RwSignal<Form>) -> impl IntoView {
+    let offer = move || {
+        let short = page.with(|s| s.short_of_memory.is_some());
+        let batch = form.with(|f| f.text(Field::BatchSize).parse::<usize>().ok());
+        batch.filter(|_| short).and_then(smaller_batch)
+    };
+    let go = move |_| {
+        let Some(batch) = offer() else { return };
+        form.update(|f| {
+            f.set_text(Field::BatchSize, &batch.to_string());
+        });
+        if let Some(effect) = page.update(|s| s.continue_smaller(batch)) {
+            run_effect(&client, page, form, effect);
+        }
+    };
+    view! {
+        <button id="smaller-batch" on:click=go hidden=move || offer().is_none() disabled=move || page.with(|s| s.busy.is_some())>
+            {move || format!("Continue at batch {}", offer().unwrap_or_default())}
+        </button>
     }
 }
