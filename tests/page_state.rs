@@ -221,6 +221,12 @@ fn the_trainer_memory_is_kept_as_reported() {
     let m = TrainerMemory { heap: 2e8, in_use: 1e8, most: 1.5e8, gpu: Some((3e7, 4e7)) };
     p.apply(Event::Memory(m), None);
     assert_eq!(p.trainer_memory, Some(m));
+    // The worker tells it when a figure moved by a megabyte, or the GPU's came or went.
+    let mb = 1048576.0;
+    assert!(!TrainerMemory { in_use: 1e8 + 0.5 * mb, ..m }.moved_from(&m));
+    assert!(TrainerMemory { most: 1.5e8 + mb, ..m }.moved_from(&m));
+    assert!(TrainerMemory { gpu: Some((3e7, 4e7 + 2.0 * mb)), ..m }.moved_from(&m));
+    assert!(TrainerMemory { gpu: None, ..m }.moved_from(&m));
 }
 
 #[test]

@@ -411,6 +411,19 @@ pub struct TrainerMemory {
     pub gpu: Option<(f64, f64)>,
 }
 
+impl TrainerMemory {
+    /// A figure moved by a megabyte or more since `before`, or the GPU's came or went: worth
+    /// telling the page.
+    pub fn moved_from(&self, before: &TrainerMemory) -> bool {
+        let moved = |a: f64, b: f64| (a - b).abs() >= 1048576.0;
+        let gpu = match (self.gpu, before.gpu) {
+            (Some(a), Some(b)) => moved(a.0, b.0) || moved(a.1, b.1),
+            (a, b) => a.is_some() != b.is_some(),
+        };
+        gpu || moved(self.heap, before.heap) || moved(self.in_use, before.in_use) || moved(self.most, before.most)
+    }
+}
+
 /// An allocation the trainer's heap refused, in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutOfMemory {

@@ -48,7 +48,8 @@ pub struct Pending {
 /// Write `pending` (after the one being written, if any); `Err(pending)` at once where autosaves
 /// cannot be written here.
 pub fn write(pending: Pending) -> Result<(), Pending> {
-    if UNAVAILABLE.get() {
+    if UNAVAILABLE.get() || !available() {
+        UNAVAILABLE.set(true);
         return Err(pending);
     }
     WAITING.with_borrow_mut(|w| w.push_back(pending));
@@ -73,6 +74,18 @@ pub fn write(pending: Pending) -> Result<(), Pending> {
         });
     }
     Ok(())
+}
+
+/// The browser offers what writing needs (`navigator.storage.getDirectory`, and
+/// `createSyncAccessHandle` on file handles): called where they are missing, web-sys's bindings
+/// would throw through the module.
+fn available() -> bool {
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().filter(|v| !v.is_undefined() && !v.is_null());
+    let storage = get(&js_sys::global(), "navigator").and_then(|n| get(&n, "storage"));
+    let directory = storage.as_ref().and_then(|s| get(s, "getDirectory")).is_some_and(|f| f.is_function());
+    let handle = get(&js_sys::global(), "FileSystemFileHandle").and_then(|c| get(&c, "prototype"));
+    let sync = handle.and_then(|p| get(&p, "createSyncAccessHandle")).is_some_and(|f| f.is_function());
+    directory && sync
 }
 
 async fn write_file(name: &str, bytes: &[u8]) -> Result<(), JsValue> {

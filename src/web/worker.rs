@@ -99,14 +99,32 @@ fn heap_limit() -> Option<usize> {
     js_sys::Reflect::get(&js_sys::global(), &"padHeapLimit".into()).ok()?.as_f64().map(|b| b as usize)
 }
 
-/// What the trainer's memory holds now; `gpu`: the WebGPU device, whose buffers its allocator
-/// reports (the CPU backend reports none).
-fn memory(gpu: Option<&Device>) -> TrainerMemory {
-    TrainerMemory {
-        heap: super::wasm_memory_bytes(),
-        in_use: HEAP.in_use() as f64,
-        most: HEAP.most() as f64,
-        gpu: gpu.and_then(Device::memory_pool_usage).map(|u| (u.bytes_in_use as f64, u.bytes_reserved as f64)),
+/// The trainer's memory as the page was last told it.
+#[derive(Default)]
+struct Told {
+    memory: TrainerMemory,
+    /// When the GPU's allocator was last asked (the page's clock, ms).
+    gpu_asked: f64,
+}
+
+impl Told {
+    /// After an event: tell the page what the memory holds when a figure moved. `gpu`: the WebGPU
+    /// device, whose allocator reports its buffers, asked at most every 2 s (it first records
+    /// the queued work); the CPU backend reports none.
+    fn after_event(&mut self, gpu: Option<&Device>) {
+        let now = js_sys::Date::now();
+        let gpu = match gpu {
+            Some(d) if now - self.gpu_asked >= 2000.0 => {
+                self.gpu_asked = now;
+                d.memory_pool_usage().map(|u| (u.bytes_in_use as f64, u.bytes_reserved as f64))
+            }
+            _ => self.memory.gpu,
+        };
+        let memory = TrainerMemory { heap: super::wasm_memory_bytes(), in_use: HEAP.in_use() as f64, most: HEAP.most() as f64, gpu };
+        if memory.moved_from(&self.memory) {
+            self.memory = memory;
+            post(&Event::Memory(memory));
+        }
     }
 }
 
@@ -148,31 +166,10 @@ pub fn run() {
             }
             (device, info)
         };
-        // After each event, the memory when a figure moved by a megabyte or more (the page shows
-        // it); the GPU's allocator is asked at most every 2 s (it first records queued work).
-        let (mut reported, mut gpu_asked) = (TrainerMemory::default(), 0.0);
+        let mut told = Told::default();
         crate::session::serve(rx, pick, yield_now, &mut |e| {
             post_event(e);
-            let now = js_sys::Date::now();
-            let ask_gpu = now - gpu_asked >= 2000.0;
-            if ask_gpu {
-                gpu_asked = now;
-            }
-            let device = gpu.borrow();
-            let mut m = memory(if ask_gpu { device.as_ref() } else { None });
-            drop(device);
-            if !ask_gpu {
-                m.gpu = reported.gpu;
-            }
-            let moved = |a: f64, b: f64| (a - b).abs() >= 1048576.0;
-            let gpu_moved = match (m.gpu, reported.gpu) {
-                (Some(a), Some(b)) => moved(a.0, b.0) || moved(a.1, b.1),
-                (a, b) => a.is_some() != b.is_some(),
-            };
-            if moved(m.heap, reported.heap) || moved(m.in_use, reported.in_use) || moved(m.most, reported.most) || gpu_moved {
-                reported = m;
-                post(&Event::Memory(m));
-            }
+            told.after_event(gpu.borrow().as_ref());
         })
         .await;
     });
