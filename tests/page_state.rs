@@ -159,18 +159,27 @@ fn autosaved(p: &mut PageState) {
     assert!(matches!(p.apply(saved, None)[..], [Effect::Store(_)]));
 }
 
+/// A page whose run, at epoch 2 of 5, has just been autosaved after epoch 1.
+fn running_with_autosave() -> PageState {
+    let mut p = ready();
+    p.apply(Event::State(RunState::Running), None);
+    p.apply(Event::Progress(Progress { epoch: 2, epochs: 5, ..progress() }), None);
+    autosaved(&mut p);
+    p
+}
+
+/// The trainer's answer to loading that autosave.
+fn autosave_loaded() -> Event {
+    Event::ModelLoaded { settings: Settings::for_variant(Variant::Pad), epoch: 1, dataset: "MNIST".into(), changes: Vec::new() }
+}
+
 #[test]
 fn out_of_memory_says_so_keeps_the_autosave_and_offers_a_smaller_batch() {
     const MB: f64 = 1048576.0;
     let oom = Event::OutOfMemory(OutOfMemory { asked: 64.0 * MB, in_use: 230.0 * MB, heap: 260.0 * MB });
     let cpu = DeviceInfo { backend: Backend::Cpu, adapter: String::new(), note: None, software: false };
-    let settings = Settings::for_variant(Variant::Pad);
-    let loaded = || Event::ModelLoaded { settings: settings.clone(), epoch: 1, dataset: "MNIST".into(), changes: Vec::new() };
     // Under a running run with its autosave: plain words, the autosave kept, a smaller batch offered.
-    let mut p = ready();
-    p.apply(Event::State(RunState::Running), None);
-    p.apply(Event::Progress(Progress { epoch: 2, epochs: 5, ..progress() }), None);
-    autosaved(&mut p);
+    let mut p = running_with_autosave();
     p.apply(oom.clone(), None);
     let said = p.errors.run.clone().unwrap();
     assert!(said.contains("ran out of memory: it needed 64 MB more with 230 MB in use (its memory had reached 260 MB)"), "{said}");
@@ -185,7 +194,7 @@ fn out_of_memory_says_so_keeps_the_autosave_and_offers_a_smaller_batch() {
     assert_eq!(p.continue_smaller(16), Some(Effect::Recover(Recover::Autosave { epochs_left: Some(4), batch: Some(16) })));
     assert_eq!(p.errors.run, None);
     assert_eq!(p.continue_smaller(16), None, "once");
-    let effects = p.apply(loaded(), None);
+    let effects = p.apply(autosave_loaded(), None);
     assert!(effects.contains(&Effect::Send(Command::Resume)), "it was training: it trains again");
     assert_eq!(p.notice.as_deref(), Some("Training continues at batch 16 from the autosave after epoch 1."));
 
@@ -231,13 +240,8 @@ fn the_trainer_memory_is_kept_as_reported() {
 
 #[test]
 fn a_failed_gpu_moves_the_run_to_the_cpu_and_it_continues_by_itself() {
-    let settings = Settings::for_variant(Variant::Pad);
-    let loaded = || Event::ModelLoaded { settings: settings.clone(), epoch: 1, dataset: "MNIST".into(), changes: Vec::new() };
     // With this run's autosave: load it once the CPU trainer holds the data, then resume.
-    let mut p = ready();
-    p.apply(Event::State(RunState::Running), None);
-    p.apply(Event::Progress(Progress { epoch: 2, epochs: 5, ..progress() }), None);
-    autosaved(&mut p);
+    let mut p = running_with_autosave();
     // The failing GPU's step ends the run before its loss is reported.
     p.apply(Event::State(RunState::Idle), None);
     p.apply(Event::Error { topic: Topic::Model, message: "the staging buffer could not be mapped".into() }, None);
@@ -250,11 +254,11 @@ fn a_failed_gpu_moves_the_run_to_the_cpu_and_it_continues_by_itself() {
     p.apply(Event::Ready(cpu.clone()), None);
     let again = p.apply(Event::DataLoaded(data()), None);
     assert_eq!(again, vec![Effect::Recover(Recover::Autosave { epochs_left: Some(4), batch: None })], "the run's 5 epochs, 1 autosaved");
-    let effects = p.apply(loaded(), None);
+    let effects = p.apply(autosave_loaded(), None);
     assert!(effects.contains(&Effect::Send(Command::Resume)), "{effects:?}");
     assert!(p.notice.as_deref().unwrap().contains("continues from the autosave after epoch 1"));
     assert!(p.gpu_failure.is_some(), "the device line keeps saying why");
-    assert!(!p.apply(loaded(), None).contains(&Effect::Send(Command::Resume)), "once");
+    assert!(!p.apply(autosave_loaded(), None).contains(&Effect::Send(Command::Resume)), "once");
 
     // Before the run's first autosave (an earlier visit's does not count): the run starts again.
     let mut p = ready();
@@ -273,7 +277,7 @@ fn a_failed_gpu_moves_the_run_to_the_cpu_and_it_continues_by_itself() {
     p.apply(Event::GpuFailed("lost".into()), None);
     p.apply(Event::Ready(cpu.clone()), None);
     assert_eq!(p.apply(Event::DataLoaded(data()), None), vec![Effect::Recover(Recover::Autosave { epochs_left: None, batch: None })]);
-    assert!(!p.apply(loaded(), None).contains(&Effect::Send(Command::Resume)));
+    assert!(!p.apply(autosave_loaded(), None).contains(&Effect::Send(Command::Resume)));
     let mut p = ready();
     p.apply(Event::GpuFailed("lost".into()), None);
     p.apply(Event::Ready(cpu.clone()), None);
