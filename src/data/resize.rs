@@ -53,5 +53,10 @@ pub fn resize_plane(src: &[u8], h: usize, w: usize, side: usize) -> Vec<u8> {
 
 /// Resize every plane of N images of C×h×w bytes to C×side×side (planes stay in order).
 pub fn resize_all(pixels: &[u8], h: usize, w: usize, side: usize) -> Vec<u8> {
-    pixels.chunks_exact(h * w).flat_map(|plane| resize_plane(plane, h, w, side)).collect()
+    // Reserved at its final size: collected from a `flat_map` (no size hint) it grew by doubling.
+    let mut out = Vec::with_capacity(pixels.len() / (h * w) * side * side);
+    for plane in pixels.chunks_exact(h * w) {
+        out.extend_from_slice(&resize_plane(plane, h, w, side));
+    }
+    out
 }

@@ -68,9 +68,15 @@ fn command(data: JsValue) -> Result<Command, String> {
         None => (data, None),
     };
     let bytes = message.dyn_into::<Uint8Array>().map_err(|_| "not bytes".to_string())?;
-    let mut command: Command = protocol::decode(&bytes.to_vec()).map_err(|e| e.to_string())?;
-    if let (Some(file), Command::LoadModel { file: f, .. } | Command::Pretrained { file: f }) = (file, &mut command) {
-        f.bytes = file.to_vec();
+    let decoded = protocol::decode(&bytes.to_vec()).map_err(|e| e.to_string());
+    // Both were transferred here and are copied into the heap now: free them at once.
+    super::free(&bytes.buffer());
+    let mut command: Command = decoded?;
+    if let Some(file) = file {
+        if let Command::LoadModel { file: f, .. } | Command::Pretrained { file: f } = &mut command {
+            f.bytes = file.to_vec();
+        }
+        super::free(&file.buffer());
     }
     Ok(command)
 }

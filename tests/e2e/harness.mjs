@@ -81,20 +81,49 @@ export const inWorkerFirst = (prelude) => (page) => page.route('**/worker-entry.
   await route.fulfill({ body: `${prelude}\n${original}`, contentType: 'text/javascript' });
 });
 
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** The flags of every Chromium the tests and benchmarks start: SwiftShader WebGPU, no
+ * background throttling, `gc()` (for the memory test: a garbage collection before a reading,
+ * so that it measures what is kept, not what V8 has yet to collect). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  '--js-flags=--expose-gc',
+];
+
 /** Headless Chromium with SwiftShader WebGPU and no background throttling. */
 export async function browser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-      // `gc()` for the memory test: a garbage collection before a reading, so that it measures
-      // what is kept, not what V8 has yet to collect.
-      '--js-flags=--expose-gc',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Headless Chromium started as a visitor starts it — on `url`, no automation attached — with a
+ * DevTools port to attach to later (`attach`). Attached from the start, a driver's network
+ * domain keeps every response body in the page's process for DevTools (base64: 4/3 of each file,
+ * the 14 MB worker module included — 31 MB of the ready page measured that way); attached once
+ * the page has fetched what it needs, it keeps none of them. `close` ends it. */
+export async function unattended(url, port = 9339) {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const profile = mkdtempSync('/tmp/pad-chromium-');
+  const child = spawn(CHROMIUM, ['--headless=new', ...CHROMIUM_ARGS, `--remote-debugging-port=${port}`,
+    `--window-size=${VIEWPORT.width},${VIEWPORT.height}`, `--user-data-dir=${profile}`, url], { stdio: 'ignore' });
+  let attached = null;
+  return {
+    async attach() {
+      for (let i = 0; !attached; i++) {
+        try { attached = await chromium.connectOverCDP(`http://127.0.0.1:${port}`); } catch (e) { if (i > 50) throw e; await new Promise((ok) => setTimeout(ok, 200)); }
+      }
+      return attached.contexts()[0].pages()[0];
+    },
+    async close() {
+      await attached?.close().catch(() => {});
+      child.kill();
+      await new Promise((ok) => child.exitCode !== null ? ok() : child.once('exit', ok));
+      (await import('node:fs')).rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A page (of a browser or of a context) that records long main-thread tasks, console errors and

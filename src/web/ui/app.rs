@@ -351,9 +351,9 @@ pub fn App() -> impl IntoView {
                         // Still nothing else to show, on the data it was made for. The bytes go
                         // beside the command, straight to the worker.
                         Ok(bytes) if !page.peek(|s| s.has_run()) && choice.get_untracked() == shown => {
-                            client.send_beside(&Command::Pretrained { file: NamedFile::new(name, Vec::new()) }, Some(&bytes))
+                            client.give_beside(&Command::Pretrained { file: NamedFile::new(name, Vec::new()) }, bytes)
                         }
-                        Ok(_) => {}
+                        Ok(bytes) => crate::web::free(&bytes.buffer()),
                         Err(e) => page
                             .update(|s| s.notice = Some(format!("the pretrained snapshot is not available ({e}); Start trains a model"))),
                     }

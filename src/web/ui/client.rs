@@ -256,28 +256,38 @@ impl Client {
     fn flush(&self) {
         let waiting = self.0.waiting.borrow_mut().take().unwrap_or_default();
         for (c, file) in waiting {
-            self.send_beside(&c, file.as_ref());
+            self.post(&c, file);
         }
     }
 
     pub fn send(&self, command: &Command) {
-        self.send_beside(command, None);
+        self.post(command, None);
     }
 
-    /// Send a command with a model file's bytes beside it (`[command, bytes]`, transferred: the
-    /// bytes are a copy made for the worker, so the held checkpoint stays), never through the
-    /// page's heap. The worker puts them into the command's file.
+    /// Send a command with a model file's bytes beside it (`[command, bytes]`), never through the
+    /// page's heap. The worker gets a copy of its own (transferred), made here: the caller's bytes
+    /// stay theirs — a held checkpoint stays held, and fetched bytes may be freed at once. The
+    /// worker puts them into the command's file.
     pub fn send_beside(&self, command: &Command, file: Option<&Uint8Array>) {
+        self.post(command, file.map(|f| f.slice(0, f.length())));
+    }
+
+    /// [`Self::send_beside`] giving the bytes away (a whole buffer the caller no longer needs,
+    /// fetched bytes): transferred as they are, no copy; the caller's array is detached.
+    pub fn give_beside(&self, command: &Command, file: Uint8Array) {
+        self.post(command, Some(file));
+    }
+
+    /// Post `command` with `file` (the worker's own copy) transferred beside it, or keep both
+    /// until the worker listens.
+    fn post(&self, command: &Command, file: Option<Uint8Array>) {
         if let Some(waiting) = self.0.waiting.borrow_mut().as_mut() {
-            waiting.push((command.clone(), file.cloned()));
+            waiting.push((command.clone(), file));
             return;
         }
         let bytes = Uint8Array::from(&protocol::encode(command)[..]);
         let (message, transfer): (JsValue, Array) = match file {
-            Some(file) => {
-                let copy = file.slice(0, file.length());
-                (Array::of2(&bytes, &copy).into(), Array::of2(&bytes.buffer(), &copy.buffer()))
-            }
+            Some(copy) => (Array::of2(&bytes, &copy).into(), Array::of2(&bytes.buffer(), &copy.buffer())),
             None => (bytes.clone().into(), Array::of1(&bytes.buffer())),
         };
         let sent = match self.0.worker.borrow().as_ref() {

@@ -16,7 +16,14 @@ fn js(e: wasm_bindgen::JsValue) -> String {
 
 /// GET `url` from the page's origin.
 pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    Ok(fetch_js(url).await?.to_vec())
+    Ok(copied(fetch_js(url).await?))
+}
+
+/// A JavaScript buffer's bytes in the heap, the buffer freed at once ([`crate::web::free`]).
+fn copied(bytes: Uint8Array) -> Vec<u8> {
+    let v = bytes.to_vec();
+    crate::web::free(&bytes.buffer());
+    v
 }
 
 /// Fetch `url`'s bytes as a JavaScript buffer (to send beside a command: never through the heap).
@@ -44,7 +51,7 @@ pub async fn read(files: Vec<File>) -> Result<Vec<NamedFile>, String> {
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         let buffer = JsFuture::from(f.array_buffer()).await.map_err(|e| format!("{}: cannot be read ({})", f.name(), js(e)))?;
-        out.push(NamedFile::new(f.name(), Uint8Array::new(&buffer).to_vec()));
+        out.push(NamedFile::new(f.name(), copied(Uint8Array::new(&buffer))));
     }
     Ok(out)
 }

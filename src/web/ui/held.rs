@@ -5,10 +5,9 @@
 //! buffer), goes to IndexedDB or a download from here, and back to the worker the same way.
 
 use crate::shared::page::Payload;
-use js_sys::{Function, Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use wasm_bindgen::JsCast;
 
 thread_local! {
     static HELD: RefCell<(u64, HashMap<u64, Uint8Array>)> = RefCell::new((0, HashMap::new()));
@@ -38,14 +37,11 @@ pub fn bytes(payload: &Payload) -> Option<Uint8Array> {
 /// download's Blob, a command's) are made by then. Left to V8, a 41 MB checkpoint stayed until
 /// its next collection, which a page that allocates little runs seconds to minutes later (the
 /// soak saw the browser's memory move between two levels a checkpoint apart, BENCHMARKS.md).
-/// Detaching it (`ArrayBuffer.prototype.transfer(0)`, where the engine has it) frees it at once.
+/// Detached ([`crate::web::free`]), it goes at once.
 pub fn release(payload: &Payload) {
     if let Payload::Held { key, .. } = payload
         && let Some(bytes) = HELD.with_borrow_mut(|(_, held)| held.remove(key))
     {
-        let buffer = bytes.buffer();
-        if let Some(transfer) = Reflect::get(&buffer, &"transfer".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
-            let _ = transfer.call1(&buffer, &0.into()); // already detached: nothing to free
-        }
+        crate::web::free(&bytes.buffer());
     }
 }
