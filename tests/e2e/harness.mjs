@@ -108,7 +108,7 @@ export async function unattended(url, port = 9339) {
   const { mkdtempSync } = await import('node:fs');
   const profile = mkdtempSync('/tmp/pad-chromium-');
   const child = spawn(CHROMIUM, ['--headless=new', ...CHROMIUM_ARGS, `--remote-debugging-port=${port}`,
-    `--window-size=${VIEWPORT.width},${VIEWPORT.height}`, `--user-data-dir=${profile}`, url], { stdio: 'ignore' });
+    `--window-size=${VIEWPORT.width},${VIEWPORT.height}`, `--user-data-dir=${profile}`, url], { stdio: 'ignore', detached: true });
   let attached = null;
   return {
     async attach() {
@@ -119,9 +119,11 @@ export async function unattended(url, port = 9339) {
     },
     async close() {
       await attached?.close().catch(() => {});
-      child.kill();
-      await new Promise((ok) => child.exitCode !== null ? ok() : child.once('exit', ok));
-      (await import('node:fs')).rmSync(profile, { recursive: true, force: true });
+      const exited = new Promise((ok) => child.exitCode !== null ? ok() : child.once('exit', ok));
+      try { process.kill(-child.pid); } catch { /* gone */ } // the browser and all its processes
+      await exited;
+      await new Promise((ok) => setTimeout(ok, 1000)); // its last processes let go of the profile
+      (await import('node:fs')).rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
