@@ -56,12 +56,37 @@ pub fn wasm_memory_bytes() -> f64 {
 }
 
 /// Free a JavaScript buffer now, once its bytes are copied where they are kept (the module's
-/// heap, the store, a download): detached (`ArrayBuffer.prototype.transfer(0)`, where the engine
-/// has it), it goes at once rather than at V8's next collection, which a page or worker that
-/// allocates little runs seconds to minutes later — the ready page held its bundled data and its
-/// pretrained snapshot twice over that way (15 MB, BENCHMARKS.md). Already detached: nothing to do.
+/// heap, the store, a download), rather than at the engine's next collection — which a page or
+/// worker that allocates little runs seconds to minutes later (the ready page held its bundled data
+/// and its pretrained snapshot twice over that way, 15 MB: BENCHMARKS.md).
+///
+/// `ArrayBuffer.prototype.transfer(0)` detaches only the JavaScript engine's side: a buffer that
+/// the browser made — a fetched body, a message's transferred bytes, a file read — is also held by
+/// the browser's own object (Blink's `DOMArrayBuffer` in Chromium), which keeps its memory until a
+/// collection. So the buffer is posted, transferred, to a `MessageChannel` whose other end is
+/// closed: the browser's own transfer hands the bytes to the message, which is dropped undelivered
+/// (measured in Chromium: the 6.5 MB snapshot freed at once, where it had stayed until the
+/// collection 30 s after the load; BENCHMARKS.md, memory, third pass). Where the engine keeps a
+/// posted buffer (or posting fails), `transfer(0)` as before. Already detached: nothing to do.
 pub fn free(buffer: &js_sys::ArrayBuffer) {
-    if let Some(transfer) = js_sys::Reflect::get(buffer, &"transfer".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+    if buffer.byte_length() == 0 {
+        return;
+    }
+    thread_local! {
+        /// The channel's open end; its other end closed once, at the first call.
+        static DROP: Option<web_sys::MessagePort> = web_sys::MessageChannel::new().ok().map(|channel| {
+            channel.port2().close();
+            channel.port1()
+        });
+    }
+    DROP.with(|port| {
+        if let Some(port) = port {
+            let _ = port.post_message_with_transferable(&JsValue::NULL, &js_sys::Array::of1(buffer));
+        }
+    });
+    if buffer.byte_length() != 0
+        && let Some(transfer) = js_sys::Reflect::get(buffer, &"transfer".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    {
         let _ = transfer.call1(buffer, &0.into());
     }
 }

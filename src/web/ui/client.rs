@@ -94,7 +94,10 @@ impl Client {
                 Ok(parts) => (parts.get(0), Some(Uint8Array::new(&parts.get(1)))),
                 Err(data) => (data, None),
             };
-            let bytes = Uint8Array::new(&message).to_vec();
+            let message = Uint8Array::new(&message);
+            let bytes = message.to_vec();
+            // Transferred here and copied into the heap: freed now (pictures make some of them MBs).
+            crate::web::free(&message.buffer());
             me.heard();
             match (protocol::decode::<Event>(&bytes), beside) {
                 (Ok(Event::Saved { file_name, epoch, autosave, .. }), Some(beside)) => {
