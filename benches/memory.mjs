@@ -67,8 +67,8 @@ for (const batch of batches.length ? batches : [8, 32, 64]) {
     chrome = await unattended(url);
     for (let t = 0; t < 900 && !pretrainedFetched(); t++) await settle(1000);
     // Its pictures are made within seconds (checked below); the page is read then, and once
-    // Chromium has let go of what loading took (about 30 s after the load on this machine, with
-    // or without the pretrained snapshot: 35 – 45 MB in the renderer's malloc, freed at once).
+    // settled: about 30 s after the load on this machine the worker's first garbage collection
+    // frees ~40 MB, mostly the buffers of compiling its 14 MB module (BENCHMARKS.md, fourth pass).
     await settle(READY_FIRST_MS);
     firstByProcess = chromiumPssByProcess();
     await settle(READY_SETTLE_MS);

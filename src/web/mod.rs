@@ -66,7 +66,7 @@ pub fn wasm_memory_bytes() -> f64 {
 /// collection. So the buffer is posted, transferred, to a `MessageChannel` whose other end is
 /// closed: the browser's own transfer hands the bytes to the message, which is dropped undelivered
 /// (measured in Chromium: the 6.5 MB snapshot freed at once, where it had stayed until the
-/// collection 30 s after the load; BENCHMARKS.md, memory, third pass). Where the engine keeps a
+/// collection 30 s after the load; BENCHMARKS.md, memory, fourth pass). Where the engine keeps a
 /// posted buffer (or posting fails), `transfer(0)` as before. Already detached: nothing to do.
 pub fn free(buffer: &js_sys::ArrayBuffer) {
     if buffer.byte_length() == 0 {

@@ -96,7 +96,7 @@ impl Client {
             };
             let message = Uint8Array::new(&message);
             let bytes = message.to_vec();
-            // Transferred here and copied into the heap: freed now (pictures make some of them MBs).
+            // Transferred here and copied into the heap: freed now, not at the page's next collection.
             crate::web::free(&message.buffer());
             me.heard();
             match (protocol::decode::<Event>(&bytes), beside) {
